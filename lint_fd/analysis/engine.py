@@ -1,0 +1,6 @@
+"""Placeholder until the engine lands: returns no diagnostics."""
+from __future__ import annotations
+
+
+def analyze(tree, source, settings):
+    return []

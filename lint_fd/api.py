@@ -1,0 +1,59 @@
+"""The one call every front-end makes: source or tree in, diagnostics out.
+
+Nothing here imports the analysed code, TensorFlow or Pillow. Internal
+failures never escape: they become one LFD999 diagnostic on line 1.
+"""
+from __future__ import annotations
+
+import ast
+import warnings
+
+from . import rules  # noqa: F401  (registers every rule)
+from .analysis.engine import analyze
+from .diagnostics import INTERNAL_ERROR, SYNTAX_ERROR_CODE, Diagnostic, make
+from .settings import Settings
+
+
+def check_tree(tree: ast.AST, source: str, settings: Settings | None = None) -> list[Diagnostic]:
+    """Analyse an already parsed module (flake8 hands us its tree)."""
+    settings = settings or Settings()
+    try:
+        found = analyze(tree, source, settings)
+    except Exception as error:  # a bug in lint_fd must not stop the host tool
+        found = [make(INTERNAL_ERROR.code, 1, 0, error=f"{type(error).__name__}: {error}")]
+    except RecursionError as error:  # pragma: no cover - RecursionError is an Exception, kept for clarity
+        found = [make(INTERNAL_ERROR.code, 1, 0, error=f"RecursionError: {error}")]
+    return sorted(d for d in found if settings.enabled(d.code))
+
+
+def parse(source: str | bytes, filename: str = "<unknown>") -> ast.Module:
+    """``ast.parse`` without SyntaxWarnings leaking to the user's terminal."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(source, filename=filename)
+
+
+def check_source(source: str | bytes, filename: str = "<unknown>", settings: Settings | None = None) -> list[Diagnostic]:
+    """Parse and analyse; a file that does not parse gets one E999 diagnostic."""
+    try:
+        tree = parse(source, filename)
+    except (SyntaxError, ValueError, MemoryError, RecursionError) as error:
+        line = getattr(error, "lineno", None) or 1
+        col = max((getattr(error, "offset", None) or 1) - 1, 0)
+        message = f"{type(error).__name__}: {getattr(error, 'msg', None) or error}"
+        return [Diagnostic(line, col, SYNTAX_ERROR_CODE, message)]
+    if isinstance(source, bytes):
+        source = decode_source(source)
+    return check_tree(tree, source, settings)
+
+
+def decode_source(data: bytes) -> str:
+    """Decode bytes the way Python does (BOM, coding cookie), never failing."""
+    import io
+    import tokenize
+
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+        return data.decode(encoding)
+    except (SyntaxError, LookupError, UnicodeDecodeError):
+        return data.decode("utf-8", errors="replace")

@@ -1,0 +1,36 @@
+"""The rules: one class per code, whose docstring is the rule's documentation.
+
+``docs/rules/<CODE>.md`` is generated from these docstrings
+(``python -m lint_fd.docs``); a test fails when a page is stale.
+"""
+from __future__ import annotations
+
+import inspect
+
+from ..diagnostics import RuleInfo, register_rule
+
+RULE_CLASSES: dict[str, type] = {}
+
+
+class Rule:
+    """Base class: subclasses set the contract fields and document the rule."""
+
+    code: str
+    symbol: str
+    pylint_id: str
+    template: str
+    default_enabled = True
+
+    @classmethod
+    def documentation(cls) -> str:
+        return inspect.cleandoc(cls.__doc__ or "")
+
+
+def rule(cls: type[Rule]) -> type[Rule]:
+    """Class decorator: put the rule in the registry every front-end reads."""
+    register_rule(RuleInfo(cls.code, cls.symbol, cls.pylint_id, cls.template, cls.default_enabled))
+    RULE_CLASSES[cls.code] = cls
+    return cls
+
+
+from . import generators, keras_iterators, resource_lifetime  # noqa: E402,F401

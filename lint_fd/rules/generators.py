@@ -1,0 +1,116 @@
+"""Family 3: generators without cleanup (LFD301-LFD302)."""
+from __future__ import annotations
+
+from . import Rule, rule
+
+
+@rule
+class GeneratorResourceUnprotected(Rule):
+    """
+    ## What it flags
+
+    Inside a generator function, a resource (image, file, or a module factory's
+    result) is open across a `yield` without `with` or a `try/finally` that
+    closes it. A resource opened and closed between two `yield`s is not open
+    across one; yielding the resource itself hands it to the consumer and is
+    not flagged; `@contextlib.contextmanager` functions are context managers,
+    not generators in this sense.
+
+    ## Why it matters
+
+    A generator is suspended at each `yield`. When its consumer stops early
+    (a `break`, an exception, `next()` once) the code after the `yield`,
+    including a plain `f.close()`, never runs. The file stays open for as long
+    as the suspended generator is referenced, and when it is finally closed or
+    collected Python emits a `ResourceWarning` because the file was never
+    closed by the program.
+
+    ## Evidence
+
+    `tests/runtime/test_lfd301.py` consumes one item of such a generator and
+    keeps the generator: one descriptor stays open, and `gen.close()` releases
+    it with a `ResourceWarning`. With `with` the descriptor is released by
+    `close()` without a warning.
+
+    ## Example
+
+    ```python
+    def read_records(path):
+        f = open(path)
+        for line in f:
+            yield parse(line)
+        f.close()
+    ```
+
+    ## Use instead
+
+    ```python
+    def read_records(path):
+        with open(path) as f:
+            for line in f:
+                yield parse(line)
+    ```
+    """
+
+    code = "LFD301"
+    symbol = "generator-resource-unprotected"
+    pylint_id = "W8301"
+    template = (
+        "{what} opened here stays open across a yield without with or try/finally; "
+        "if the consumer stops early it is never closed, use \"with\" around the yields"
+    )
+
+
+@rule
+class GeneratorNotClosed(Rule):
+    """
+    ## What it flags
+
+    A generator object, made by a generator function of the module that holds
+    a resource across a `yield` (protected or not), that is consumed only
+    partially (`next(g)`, a `for` with `break` or `return`, `islice(g, n)`,
+    `zip` with a finite iterable) or is infinite (handed to `model.fit`, say),
+    and is not closed on every path: neither `with contextlib.closing(g):`
+    nor `g.close()` in a `finally`. Reported at the call that creates the
+    generator object. A generator that is run to the end, returned or stored
+    is not flagged.
+
+    ## Why it matters
+
+    A suspended generator keeps its file open. CPython closes it when the
+    generator object is freed, which for a temporary is at once, but a
+    generator referenced by a variable, an object in a reference cycle or a
+    stored traceback stays suspended, with its descriptor, for as long as that
+    reference lives.
+
+    ## Evidence
+
+    `tests/runtime/test_lfd302.py` takes one item with `next(g)` from a
+    generator that reads a file and keeps `g` in a variable: the descriptor
+    stays open until `g.close()`. Wrapped in `contextlib.closing`, it is
+    released when the `with` block ends. A temporary generator in
+    `for x in gen(): break` is released at once on CPython, and the test
+    measures that too.
+
+    ## Example
+
+    ```python
+    records = read_records(path)
+    header = next(records)
+    ```
+
+    ## Use instead
+
+    ```python
+    with contextlib.closing(read_records(path)) as records:
+        header = next(records)
+    ```
+    """
+
+    code = "LFD302"
+    symbol = "generator-not-closed"
+    pylint_id = "W8302"
+    template = (
+        "generator {name}() holds an open resource across a yield and is not run to the end here; "
+        "close it on every path: with contextlib.closing({name}(...)) as g, or g.close() in finally"
+    )

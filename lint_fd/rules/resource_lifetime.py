@@ -1,0 +1,210 @@
+"""Family 1: resource lifetime (LFD101-LFD104), reported at the opening call."""
+from __future__ import annotations
+
+from . import Rule, rule
+
+
+@rule
+class ResourceNotClosed(Rule):
+    """
+    ## What it flags
+
+    A resource (a PIL image from `Image.open`, a file from `open`, `io.open`,
+    `codecs.open`, `gzip`/`bz2`/`lzma.open`, `Path.open()`, or a function of
+    your module that returns one) is bound to a name, and some normal path
+    leaves it open without handing it on: the end of the function, an early
+    `return` or `continue`, a close that only runs under a condition, or a
+    rebinding such as `img = img.convert("RGB")` that drops the only name of
+    the still-open original.
+
+    A resource that is returned, yielded, stored on an attribute or a global,
+    or put in a container that escapes is not flagged: its new owner closes it.
+
+    ## Why it matters
+
+    `Image.open` is lazy: the image keeps its file descriptor until `close()`,
+    until its pixels are loaded (single-frame images only) or until the object
+    is freed. CPython frees it when the last reference goes, but references
+    outlive the function more often than one expects: a stored exception's
+    traceback keeps the whole frame alive, a suspended generator keeps its
+    locals, a reference cycle waits for the garbage collector, and PyPy has no
+    reference counting at all. Each such image is one descriptor, and data
+    loaders run millions of them until `OSError: [Errno 24] Too many open files`.
+
+    ## Evidence
+
+    `tests/runtime/test_lfd101.py` runs the example below with Pillow: while a
+    caller keeps the exception the function raised, the image's descriptor
+    stays open (measured in `/proc/self/fd`), and Python emits a
+    `ResourceWarning: unclosed file` when it is finally freed. The fixed
+    version holds no descriptor at that point. `lint-fd confirm` repeats the
+    measurement on your installed versions.
+
+    ## Example
+
+    ```python
+    def load(path):
+        img = Image.open(path)
+        if img.mode != "RGB":
+            return img.convert("RGB")   # the opened image is never closed
+        return img.copy()
+    ```
+
+    ## Use instead
+
+    ```python
+    def load(path):
+        with Image.open(path) as img:
+            return img.convert("RGB")
+    ```
+    """
+
+    code = "LFD101"
+    symbol = "resource-not-closed"
+    pylint_id = "W8101"
+    template = "{what} opened here is not closed on every path; {fix}"
+
+
+@rule
+class ResourceNotClosedOnError(Rule):
+    """
+    ## What it flags
+
+    Every normal path closes the resource (or hands it on), but a call between
+    the open and the close can raise, and the close is neither in `finally`
+    nor managed by `with`, nor in an `except` that catches that exception.
+    Calls (including the resource's own `read`, `write`, `load`) and `raise`
+    open exception paths; attribute reads, constants and name copies do not.
+    An `except OSError` covers I/O on the resource itself, not other calls.
+
+    ## Why it matters
+
+    The error path is where descriptors pile up: a loader that retries or
+    skips bad files catches the exception, and the traceback it keeps (for
+    logging, for re-raising later, in a list of failures) keeps the frame and
+    with it the unclosed image or file.
+
+    ## Evidence
+
+    `tests/runtime/test_lfd102.py` opens an image, raises before the close,
+    and keeps the caught exception: the descriptor is still open while the
+    exception is stored, and is gone in the `with` version.
+
+    ## Example
+
+    ```python
+    img = Image.open(path)
+    pixels = np.asarray(img)      # may raise: truncated or corrupt file
+    img.close()
+    ```
+
+    ## Use instead
+
+    ```python
+    with Image.open(path) as img:
+        pixels = np.asarray(img)
+    ```
+    """
+
+    code = "LFD102"
+    symbol = "resource-not-closed-on-error"
+    pylint_id = "W8102"
+    template = "{what} opened here is closed on normal paths but not if an exception is raised before the close; {fix}"
+
+
+@rule
+class ResourcesAccumulated(Rule):
+    """
+    ## What it flags
+
+    Resources created in a loop or a comprehension and kept alive together
+    without being closed: `[Image.open(p) for p in paths]`,
+    `batch.append(Image.open(p))` in a loop, `thumbs[name] = Image.open(name)`.
+    This code replaces LFD101/LFD102 for such a resource.
+
+    Not flagged: closing them all later (`for im in images: im.close()`),
+    entering each into an `ExitStack`, keeping converted copies
+    (`Image.open(p).convert("RGB")` holds no descriptor), or handing the
+    whole container to its new owner (returned, stored on `self`).
+
+    ## Why it matters
+
+    Open descriptors grow with the data. The default soft limit is often
+    1024: a list of a thousand lazily opened images is enough for
+    `OSError: [Errno 24] Too many open files`, and with multi-frame GIF/TIFF
+    files Pillow keeps the descriptor even after loading the pixels.
+
+    ## Evidence
+
+    `tests/runtime/test_lfd103.py` lowers `RLIMIT_NOFILE` in a subprocess and
+    builds the list below over more images than the limit: it fails with
+    `Too many open files`; the fixed version loads every image.
+
+    ## Example
+
+    ```python
+    images = [Image.open(p) for p in paths]
+    ```
+
+    ## Use instead
+
+    ```python
+    images = []
+    for p in paths:
+        with Image.open(p) as img:
+            images.append(img.convert("RGB"))   # a copy in memory, no descriptor
+    ```
+    """
+
+    code = "LFD103"
+    symbol = "resources-accumulated"
+    pylint_id = "W8103"
+    template = "{what}s opened in a loop are kept open together, so open descriptors grow with the data; {fix}"
+
+
+@rule
+class ResourceTemporary(Rule):
+    """
+    ## What it flags
+
+    (Off by default: turn it on with strict mode or by selecting LFD104.)
+    A resource that is never bound to a name, used as a temporary:
+    `Image.open(p).convert("RGB")`, `np.asarray(Image.open(p))`,
+    `open(p).read()`, `json.load(open(p))`. Only the garbage collector closes it.
+    `open(p, "a").close()` is closed at once and is not flagged; a temporary
+    that is returned or stored is handed on and is not flagged either.
+
+    ## Why it matters
+
+    On CPython the temporary is usually freed at the end of the statement, so
+    the descriptor does not build up: this rule is about hygiene and
+    portability. Each such temporary still emits `ResourceWarning: unclosed
+    file` (visible under `python -X dev` and in pytest), and on PyPy or inside
+    a reference cycle the descriptor stays open until a collection.
+
+    ## Evidence
+
+    `tests/runtime/test_lfd104.py` runs `open(p).read()` and
+    `Image.open(p).size` under warning capture: each emits a ResourceWarning
+    (an unclosed file is finalised by the garbage collector); the `with`
+    versions emit none.
+
+    ## Example
+
+    ```python
+    config = json.load(open("config.json"))
+    ```
+
+    ## Use instead
+
+    ```python
+    with open("config.json") as f:
+        config = json.load(f)
+    ```
+    """
+
+    code = "LFD104"
+    symbol = "resource-temporary"
+    pylint_id = "W8104"
+    template = "{what} opened here is never bound or closed, so only the garbage collector closes it; {fix}"
+    default_enabled = False

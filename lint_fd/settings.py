@@ -1,0 +1,35 @@
+"""One settings object, filled from flake8, pylint or ``[tool.lint_fd]``."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the analysis may be told.
+
+    ``strict`` turns on the off-by-default rule LFD104. ``select`` / ``ignore``
+    hold code prefixes; an explicit selection of LFD104 also turns it on.
+    ``resource_factories`` are extra dotted names (``mylib.io.open_image``) whose
+    calls return a resource that must be closed.
+    """
+
+    strict: bool = False
+    select: tuple[str, ...] = ()
+    ignore: tuple[str, ...] = ()
+    resource_factories: tuple[str, ...] = ()
+    extra: dict = field(default_factory=dict, compare=False, hash=False)
+
+    def enabled(self, code: str) -> bool:
+        """Whether ``code`` is reported under these settings."""
+        from .diagnostics import RULES
+
+        info = RULES.get(code)
+        explicitly_selected = code in self.select
+        if any(code.startswith(prefix) for prefix in self.ignore) and not explicitly_selected:
+            return False
+        if self.select and not any(code.startswith(prefix) for prefix in self.select):
+            return code in ("LFD999", "E999")
+        if info is not None and not info.default_enabled:
+            return self.strict or explicitly_selected
+        return True
