@@ -34,3 +34,11 @@ def rule(cls: type[Rule]) -> type[Rule]:
 
 
 from . import generators, keras_iterators, resource_lifetime  # noqa: E402,F401
+
+
+def check_all(facts, settings) -> list:
+    """Every rule's diagnostics for one module's facts."""
+    found = []
+    for module in (resource_lifetime, keras_iterators, generators):
+        found.extend(module.check(facts, settings))
+    return found

@@ -114,3 +114,16 @@ class GeneratorNotClosed(Rule):
         "generator {name}() holds an open resource across a yield and is not run to the end here; "
         "close it on every path: with contextlib.closing({name}(...)) as g, or g.close() in finally"
     )
+
+
+def check(facts, settings) -> list:
+    from ..diagnostics import make
+
+    found = []
+    for site in facts.generator_sites:
+        if site.call is not None and site.unprotected_yield:
+            found.append(make(GeneratorResourceUnprotected.code, site.call.lineno, site.call.col_offset,
+                              what=site.kind.what[:1].upper() + site.kind.what[1:]))
+    for call, info in facts.unclosed_generators:
+        found.append(make(GeneratorNotClosed.code, call.lineno, call.col_offset, name=info.name))
+    return found

@@ -106,3 +106,11 @@ class KerasIteratorUnboundedLoop(Rule):
         "this for loop over a Keras ImageDataGenerator iterator never ends, the iterator repeats forever; "
         "bound it with itertools.islice(it, len(it)) or a break"
     )
+
+
+def check(facts, settings) -> list:
+    from ..diagnostics import make
+
+    found = [make(KerasIteratorClose.code, call.lineno, call.col_offset) for call in facts.keras.closes]
+    found += [make(KerasIteratorUnboundedLoop.code, loop.lineno, loop.col_offset) for loop in facts.keras.unbounded_loops]
+    return found

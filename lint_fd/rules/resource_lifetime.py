@@ -208,3 +208,39 @@ class ResourceTemporary(Rule):
     pylint_id = "W8104"
     template = "{what} opened here is never bound or closed, so only the garbage collector closes it; {fix}"
     default_enabled = False
+
+
+def check(facts, settings) -> list:
+    """One family-1 code per opening call: LFD103 for accumulated resources, else LFD101 over LFD102."""
+    from ..analysis.sites import Fate
+    from ..diagnostics import make
+
+    found = []
+    for site in facts.sites:
+        if site.call is None:
+            continue
+        kind = site.kind
+        position = (site.call.lineno, site.call.col_offset)
+        if site.fate is Fate.TEMPORARY:
+            found.append(make(ResourceTemporary.code, *position, what=_capital(kind.what), fix=f'use "{kind.opener}"'))
+        elif site.fate is not Fate.BOUND:
+            continue
+        elif site.accumulated:
+            if site.leaked_normal:
+                found.append(make(ResourcesAccumulated.code, *position, what=_capital(kind.what), fix=_keep_copies(kind)))
+        elif site.leaked_normal:
+            found.append(make(ResourceNotClosed.code, *position, what=_capital(kind.what), fix=f'open it with "{kind.opener}"'))
+        elif site.leaked_error:
+            found.append(make(ResourceNotClosedOnError.code, *position, what=_capital(kind.what),
+                              fix=f'use "{kind.opener}" or close it in "finally"'))
+    return found
+
+
+def _capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def _keep_copies(kind) -> str:
+    if kind.is_image:
+        return f'keep what you need (img.convert("RGB"), img.copy(), np.asarray(img)) made inside "{kind.opener}"'
+    return f'read what you need inside "{kind.opener}" and keep that, or close each one'

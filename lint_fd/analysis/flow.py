@@ -1,0 +1,825 @@
+"""Flow: follow each bound resource along every normal and exception path.
+
+A structured walk over one scope's statements. The state (an ``Env``) maps
+each resource site that may be open to the set of alias-name sets it has on
+the paths where it is open; a site that is closed or handed on along every
+path is simply absent. Joining two paths is a union, so the walk is path
+sensitive per resource (``if img: img.close()`` is understood) without path
+explosion: each statement is visited a bounded number of times.
+
+The outcome of a block is a :class:`Flow`: the state on falling through, on
+``return``, ``break``, ``continue``, and per kind of exception. ``finally``
+blocks are walked once per distinct state reaching them.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from . import names
+from .resources import Scope, SourceFinder
+from .sites import CONTAINER_ADDERS, ScopeSites, Site
+
+Aliases = frozenset  # frozenset[str]
+Env = dict  # dict[Site, frozenset[Aliases]]
+
+BROAD_EXCEPTIONS = frozenset({"BaseException", "Exception"})
+OS_ERRORS = frozenset({"OSError", "IOError", "EnvironmentError"})
+OS_ERROR_SUBCLASSES = frozenset(
+    {"FileNotFoundError", "PermissionError", "IsADirectoryError", "NotADirectoryError", "FileExistsError",
+     "BlockingIOError", "InterruptedError", "TimeoutError", "ConnectionError", "UnidentifiedImageError"}
+)
+
+
+class BudgetExceeded(Exception):
+    """The walk of one scope took too many steps: give up on it rather than be slow."""
+
+
+def join(a: Env | None, b: Env | None) -> Env | None:
+    if a is None:
+        return b
+    if b is None or a is b:
+        return a
+    if not b:
+        return a
+    if not a:
+        return b
+    merged = dict(a)
+    for site, sets in b.items():
+        old = merged.get(site)
+        merged[site] = sets if old is None else old | sets
+    return merged
+
+
+def env_key(env: Env | None):
+    return None if env is None else frozenset(env.items())
+
+
+@dataclass
+class Flow:
+    normal: Env | None = None
+    ret: Env | None = None
+    brk: Env | None = None
+    cont: Env | None = None
+    exc: dict = field(default_factory=dict)  # kind -> Env
+
+    def add_exc(self, kind: str, env: Env | None) -> None:
+        if env:
+            self.exc[kind] = join(self.exc.get(kind), env)
+
+    def absorb_jumps(self, other: "Flow") -> None:
+        """Take ``other``'s return/break/continue/exception outcomes (not its fall-through)."""
+        self.ret = join(self.ret, other.ret)
+        self.brk = join(self.brk, other.brk)
+        self.cont = join(self.cont, other.cont)
+        for kind, env in other.exc.items():
+            self.add_exc(kind, env)
+
+
+@dataclass
+class Summaries:
+    """What the module's own functions do with what they are given."""
+
+    #: function name -> indexes of parameters it closes on every path
+    closers: dict[str, frozenset[int]] = field(default_factory=dict)
+    method_closers: dict[str, frozenset[int]] = field(default_factory=dict)
+
+
+class FlowWalker:
+    """Walks one scope and records, on each :class:`Site`, how its resource ends."""
+
+    def __init__(self, scope: Scope, finder: SourceFinder, sites: ScopeSites, summaries: Summaries,
+                 loaded_names: frozenset[str], budget: int):
+        self.scope = scope
+        self.finder = finder
+        self.sites = sites
+        self.summaries = summaries
+        self.loaded_names = loaded_names
+        self.budget = budget
+        self.protect: list[frozenset[str]] = []
+        self._finally_memo: dict = {}
+
+    # -- entry --------------------------------------------------------------
+    def run(self, entry: Env | None = None) -> Flow:
+        flow = self.block(self.scope.body, entry or {})
+        end = join(flow.normal, flow.ret)
+        for site in end or {}:
+            site.leaked_normal = True
+        for env in flow.exc.values():
+            for site in env:
+                site.leaked_error = True
+        return flow
+
+    # -- blocks -------------------------------------------------------------
+    def block(self, stmts: list[ast.stmt], env: Env | None) -> Flow:
+        out = Flow()
+        current = env
+        for stmt in stmts:
+            if current is None:
+                break
+            flow = self.statement(stmt, current)
+            out.absorb_jumps(flow)
+            current = flow.normal
+        out.normal = current
+        return out
+
+    def statement(self, stmt: ast.stmt, env: Env) -> Flow:
+        self.budget -= 1
+        if self.budget < 0:
+            raise BudgetExceeded
+        if not env and id(stmt) not in self.sites.statements_with_sites:
+            return Flow(normal=env if can_fall_through(stmt) else None)
+        method = getattr(self, "_" + type(stmt).__name__, None)
+        if method is not None:
+            return method(stmt, env)
+        return self.simple(stmt, env)
+
+    # -- simple statements --------------------------------------------------
+    def simple(self, stmt: ast.stmt, env: Env) -> Flow:
+        after = self.effects(stmt, [stmt], env)
+        flow = Flow()
+        kind = self.raise_kind(stmt, env)
+        if kind is not None:
+            flow.add_exc(kind, self.still_open(env, after))
+        if isinstance(stmt, ast.Return):
+            flow.ret = after
+        elif isinstance(stmt, ast.Break):
+            flow.brk = after
+        elif isinstance(stmt, ast.Continue):
+            flow.cont = after
+        elif isinstance(stmt, ast.Raise):
+            flow.add_exc(kind or "any", after)
+        else:
+            flow.normal = after
+        return flow
+
+    def header(self, stmt: ast.stmt, exprs: list[ast.AST], env: Env, flow: Flow) -> Env:
+        """Evaluate the expressions of a compound statement's header (test, iterable, items)."""
+        after = self.effects(stmt, exprs, env)
+        kind = self.raise_kind_of(exprs, env)
+        if kind is not None:
+            flow.add_exc(kind, self.still_open(env, after))
+        return after
+
+    # -- compound statements ------------------------------------------------
+    def _If(self, stmt: ast.If, env: Env) -> Flow:
+        flow = Flow()
+        env = self.header(stmt, [stmt.test], env, flow)
+        when_true, when_false = self.split(stmt.test, env)
+        body = self.block(stmt.body, when_true) if when_true is not None else Flow()
+        orelse = self.block(stmt.orelse, when_false) if when_false is not None else Flow()
+        flow.absorb_jumps(body)
+        flow.absorb_jumps(orelse)
+        flow.normal = join(body.normal, orelse.normal)
+        return flow
+
+    def _For(self, stmt: ast.For, env: Env) -> Flow:
+        flow = Flow()
+        env = self.header(stmt, [stmt.iter], env, flow)
+        return self.loop(stmt, env, flow, targets=assigned_names(stmt.target), infinite=False)
+
+    _AsyncFor = _For
+
+    def _While(self, stmt: ast.While, env: Env) -> Flow:
+        flow = Flow()
+        infinite = isinstance(stmt.test, ast.Constant) and bool(stmt.test.value)
+        return self.loop(stmt, env, flow, targets=frozenset(), infinite=infinite)
+
+    def loop(self, stmt, entry: Env, flow: Flow, targets: frozenset[str], infinite: bool) -> Flow:
+        head = entry
+        exit_env: Env | None = None
+        breaks: Env | None = None
+        for _ in range(4):
+            current = head
+            if isinstance(stmt, ast.While):
+                current = self.header(stmt, [stmt.test], current, flow)
+                when_true, when_false = self.split(stmt.test, current)
+                if not infinite:
+                    exit_env = join(exit_env, when_false)
+                current = when_true
+            else:
+                exit_env = join(exit_env, current)
+                current = self.kill(targets, current) if current is not None else None
+            body = self.block(stmt.body, current) if current is not None else Flow()
+            breaks = join(breaks, body.brk)
+            flow.ret = join(flow.ret, body.ret)
+            for kind, env in body.exc.items():
+                flow.add_exc(kind, env)
+            new_head = join(entry, join(body.normal, body.cont))
+            if env_key(new_head) == env_key(head):
+                break
+            head = new_head
+        if exit_env is not None and isinstance(stmt, (ast.For, ast.AsyncFor)):
+            exit_env = self.release_iterated(stmt, exit_env)
+        orelse = self.block(stmt.orelse, exit_env) if exit_env is not None else Flow()
+        flow.absorb_jumps(orelse)
+        flow.normal = join(orelse.normal, breaks)
+        return flow
+
+    def _With(self, stmt: ast.With, env: Env) -> Flow:
+        flow = Flow()
+        env = self.header(stmt, [item.context_expr for item in stmt.items], env, flow)
+        released: set[str] = set()
+        suppresses = False
+        for item in stmt.items:
+            target = item.context_expr
+            qualified = self.finder.qualify(target.func, self.scope) if isinstance(target, ast.Call) else None
+            if isinstance(target, ast.Call) and (qualified == "contextlib.closing" or names_call(target, "closing")):
+                target = target.args[0] if target.args else target
+            if isinstance(target, ast.Name):
+                released.add(target.id)
+                if isinstance(item.optional_vars, ast.Name):
+                    env = self.add_aliases(env, {target.id}, {item.optional_vars.id})
+            if qualified == "contextlib.suppress":
+                suppresses = True
+        self.protect.append(frozenset(released))
+        try:
+            body = self.block(stmt.body, env)
+        finally:
+            self.protect.pop()
+        if released:
+            body = self.map_flow(body, lambda e: self.drop_names(e, released, as_release=True))
+        flow.absorb_jumps(Flow(ret=body.ret, brk=body.brk, cont=body.cont))
+        flow.normal = body.normal
+        for kind, exc_env in body.exc.items():
+            if suppresses:
+                flow.normal = join(flow.normal, exc_env)
+            else:
+                flow.add_exc(kind, exc_env)
+        return flow
+
+    _AsyncWith = _With
+
+    def _Try(self, stmt: ast.Try, env: Env) -> Flow:
+        cleanup = frozenset(released_names(stmt.finalbody))
+        for handler in stmt.handlers:
+            if catches_generator_exit(handler):
+                cleanup |= released_names(handler.body)
+        self.protect.append(cleanup)
+        try:
+            body = self.block(stmt.body, env)
+        finally:
+            self.protect.pop()
+        result = Flow(ret=body.ret, brk=body.brk, cont=body.cont)
+        orelse = self.block(stmt.orelse, body.normal) if body.normal is not None else Flow()
+        result.absorb_jumps(orelse)
+        result.normal = orelse.normal
+        for kind, exc_env in body.exc.items():
+            remaining: Env | None = exc_env
+            for handler in stmt.handlers:
+                match = handler_matches(handler, kind)
+                if match == "none":
+                    continue
+                handler_env = self.kill(assigned_handler_name(handler), exc_env)
+                handled = self.block(handler.body, handler_env)
+                result.absorb_jumps(handled)
+                result.normal = join(result.normal, handled.normal)
+                if match == "all":
+                    remaining = None
+                    break
+            if remaining:
+                result.add_exc(kind, remaining)
+        if stmt.finalbody:
+            return self.run_finally(stmt.finalbody, result)
+        return result
+
+    _TryStar = _Try
+
+    def run_finally(self, finalbody: list[ast.stmt], flow: Flow) -> Flow:
+        """Walk ``finally`` once per distinct state reaching it; each outcome keeps its kind."""
+        out = Flow()
+        cache: dict = {}
+
+        def through(env: Env | None) -> Flow | None:
+            if env is None:
+                return None
+            key = env_key(env)
+            if key not in cache:
+                cache[key] = self.block(finalbody, env)
+            return cache[key]
+
+        for attribute in ("normal", "ret", "brk", "cont"):
+            result = through(getattr(flow, attribute))
+            if result is None:
+                continue
+            setattr(out, attribute, join(getattr(out, attribute), result.normal))
+            out.absorb_jumps(Flow(ret=result.ret, brk=result.brk, cont=result.cont, exc=dict(result.exc)))
+        for kind, env in flow.exc.items():
+            result = through(env)
+            if result is None:
+                continue
+            out.add_exc(kind, result.normal)
+            out.absorb_jumps(Flow(ret=result.ret, brk=result.brk, cont=result.cont, exc=dict(result.exc)))
+        return out
+
+    def _Match(self, stmt, env: Env) -> Flow:
+        flow = Flow()
+        env = self.header(stmt, [stmt.subject], env, flow)
+        normal: Env | None = None
+        exhaustive = False
+        for case in stmt.cases:
+            case_env = self.kill(frozenset(n.id for n in ast.walk(case.pattern) if isinstance(n, ast.Name))
+                                 | frozenset(getattr(n, "name", None) or "" for n in ast.walk(case.pattern)
+                                             if isinstance(n, (ast.MatchAs, ast.MatchStar))) - {""}, env)
+            if case.guard is not None:
+                case_env = self.header(stmt, [case.guard], case_env, flow)
+            body = self.block(case.body, case_env)
+            flow.absorb_jumps(body)
+            normal = join(normal, body.normal)
+            if case.guard is None and isinstance(case.pattern, ast.MatchAs) and case.pattern.pattern is None:
+                exhaustive = True
+        flow.normal = normal if exhaustive else join(normal, env)
+        return flow
+
+    def _FunctionDef(self, stmt, env: Env) -> Flow:
+        """A nested function or class that uses a resource and is itself used captures it."""
+        captured = set()
+        if stmt.name in self.loaded_names:
+            for node in ast.walk(stmt):
+                if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                    captured.add(node.id)
+        env = self.drop_names(env, captured, as_release=False) if captured else env
+        return Flow(normal=self.kill(frozenset({stmt.name}), env))
+
+    _AsyncFunctionDef = _FunctionDef
+    _ClassDef = _FunctionDef
+
+    # -- expression effects -------------------------------------------------
+    def effects(self, stmt: ast.stmt, exprs: list[ast.AST], env: Env) -> Env:
+        """Releases, escapes, yields, aliasing, rebinding and acquisitions of one statement."""
+        facts = StatementFacts(self, stmt, exprs, env)
+        if facts.released:
+            env = self.drop_names(env, facts.released, as_release=True)
+        if facts.escaped:
+            env = self.drop_names(env, facts.escaped, as_release=False)
+        if facts.yields:
+            self.yield_point(env)
+        if facts.return_value is not None:
+            env = self.drop_names(env, self.held(facts.return_value), as_release=False)
+        pending_aliases = [(targets, self.held(value)) for targets, value in facts.bindings]
+        env = self.kill(facts.killed, env)
+        for targets, held in pending_aliases:
+            env = self.add_aliases(env, held, targets)
+        for container, value in facts.container_adds:
+            env = self.add_aliases(env, self.held(value), {container}, contained=True)
+        for site in self.sites.by_statement.get(stmt, ()):
+            if not site.aliases:
+                site.leaked_normal = True
+                continue
+            env = dict(env)
+            env[site] = env.get(site, frozenset()) | {site.aliases}
+        return env
+
+    def held(self, expr: ast.AST | None) -> set[str]:
+        return held_names(expr, self.finder, self.scope) if expr is not None else set()
+
+    def yield_point(self, env: Env) -> None:
+        protected = frozenset().union(*self.protect) if self.protect else frozenset()
+        for site, alias_sets in env.items():
+            site.open_across_yield = True
+            if any(not (aliases & protected) for aliases in alias_sets):
+                site.unprotected_yield = True
+
+    # -- state helpers ------------------------------------------------------
+    def drop_names(self, env: Env | None, dropped: set[str], as_release: bool) -> Env | None:
+        """Remove the paths on which a site is reachable through one of ``dropped``."""
+        if not env or not dropped:
+            return env
+        result: Env = {}
+        for site, alias_sets in env.items():
+            kept = frozenset(a for a in alias_sets if not (a & dropped))
+            if len(kept) != len(alias_sets):
+                if as_release:
+                    site.released = True
+                else:
+                    site.escaped = True
+            if kept:
+                result[site] = kept
+        return result
+
+    def kill(self, targets: frozenset[str] | set[str], env: Env | None) -> Env | None:
+        """Rebind ``targets``: a site whose last name goes is lost (LFD101)."""
+        if not env or not targets:
+            return env
+        result: Env = {}
+        for site, alias_sets in env.items():
+            kept = set()
+            for aliases in alias_sets:
+                remaining = aliases - targets
+                if remaining:
+                    kept.add(remaining)
+                else:
+                    site.leaked_normal = True
+            if kept:
+                result[site] = frozenset(kept)
+        return result
+
+    def add_aliases(self, env: Env, held: set[str], targets, contained: bool = False) -> Env:
+        if not held or not env:
+            return env
+        targets = frozenset(targets)
+        escaping = targets & self.scope.escaping
+        local_targets = targets - escaping
+        result: Env = {}
+        for site, alias_sets in env.items():
+            new_sets = set()
+            for aliases in alias_sets:
+                if aliases & held:
+                    if escaping:
+                        site.escaped = True
+                        continue
+                    if contained:
+                        site.contained = True
+                        if site.in_loop:
+                            site.accumulated = True
+                    new_sets.add(aliases | local_targets)
+                else:
+                    new_sets.add(aliases)
+            if new_sets:
+                result[site] = frozenset(new_sets)
+        return result
+
+    def still_open(self, before: Env, after: Env) -> Env:
+        """The state for an exception raised inside a statement: what was open and stays open."""
+        return {site: sets for site, sets in before.items() if site in after}
+
+    def map_flow(self, flow: Flow, fn) -> Flow:
+        mapped = Flow(normal=fn(flow.normal), ret=fn(flow.ret), brk=fn(flow.brk), cont=fn(flow.cont))
+        for kind, env in flow.exc.items():
+            mapped.add_exc(kind, fn(env))
+        return mapped
+
+    def split(self, test: ast.AST, env: Env | None) -> tuple[Env | None, Env | None]:
+        """States for the true and false branch: images and files are always truthy, never None."""
+        if isinstance(test, ast.Constant):
+            return (env, None) if test.value else (None, env)
+        if not env:
+            return env, env
+        decisions = [truth_test(test)]
+        if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+            decisions = [truth_test(value) for value in test.values]
+            decisions = [(n, positive, False) for n, positive, _ in filter(None, decisions)]
+        decisions = [d for d in decisions if d]
+        if not decisions:
+            return env, env
+        when_true: Env = dict(env)
+        when_false: Env = dict(env)
+        for name, positive, decisive in decisions:
+            for site, alias_sets in env.items():
+                with_name = frozenset(a for a in alias_sets if name in a)
+                if not with_name:
+                    continue
+                if positive and decisive:
+                    _remove(when_false, site, with_name)
+                elif not positive:
+                    _remove(when_true, site, with_name)
+        return when_true, when_false
+
+    def release_iterated(self, stmt, env: Env) -> Env:
+        """``for im in images: im.close()`` closes what ``images`` holds."""
+        if not isinstance(stmt.iter, ast.Name) or not env:
+            return env
+        loop_names = assigned_names(stmt.target)
+        if loop_names & released_names(stmt.body):
+            return self.drop_names(env, {stmt.iter.id}, as_release=True)
+        return env
+
+    # -- exceptions ---------------------------------------------------------
+    def raise_kind(self, stmt: ast.stmt, env: Env) -> str | None:
+        if isinstance(stmt, ast.Raise):
+            exc = stmt.exc
+            if isinstance(exc, ast.Call):
+                exc = exc.func
+            name = exc.id if isinstance(exc, ast.Name) else exc.attr if isinstance(exc, ast.Attribute) else None
+            return f"name:{name}" if name else "any"
+        if isinstance(stmt, ast.Assert):
+            return "name:AssertionError"
+        if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            return None
+        exprs = [stmt.value] if isinstance(stmt, ast.Return) else [stmt]
+        return self.raise_kind_of(exprs, env)
+
+    def raise_kind_of(self, exprs: list[ast.AST], env: Env) -> str | None:
+        """``io`` for I/O methods of a resource (``f.read()``), ``any`` for other calls, None if nothing can raise."""
+        alias_names = {n for sets in env.values() for aliases in sets for n in aliases}
+        kind = None
+        for expr in exprs:
+            for node in walk_scope_expr(expr):
+                if isinstance(node, ast.Await):
+                    return "any"
+                if not isinstance(node, ast.Call):
+                    continue
+                func = node.func
+                if isinstance(func, ast.Attribute) and func.attr in {"close", "__exit__"}:
+                    continue
+                if isinstance(func, ast.Attribute) and func.attr in CONTAINER_ADDERS and kind is None:
+                    continue
+                if isinstance(func, ast.Attribute) and names.root_name(func.value) in alias_names:
+                    kind = kind or "io"
+                    continue
+                return "any"
+        return kind
+
+
+def _remove(env: Env, site: Site, alias_sets: frozenset) -> None:
+    kept = env.get(site, frozenset()) - alias_sets
+    if kept:
+        env[site] = kept
+    else:
+        env.pop(site, None)
+
+
+def truth_test(test: ast.AST):
+    """(name, is_positive, is_decisive) for ``x``, ``not x``, ``x is None``, ``x is not None``."""
+    if isinstance(test, ast.Name):
+        return test.id, True, True
+    if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
+        inner = truth_test(test.operand)
+        return (inner[0], not inner[1], True) if inner else None
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.left, ast.Name):
+        right = test.comparators[0]
+        if isinstance(right, ast.Constant) and right.value is None:
+            op = test.ops[0]
+            if isinstance(op, (ast.IsNot, ast.NotEq)):
+                return test.left.id, True, True
+            if isinstance(op, (ast.Is, ast.Eq)):
+                return test.left.id, False, True
+    if isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "bool" and test.args:
+        return truth_test(test.args[0])
+    return None
+
+
+def handler_matches(handler: ast.ExceptHandler, kind: str) -> str:
+    """Whether an ``except`` clause catches an exception of ``kind``: all, some or none of the time."""
+    if handler.type is None:
+        return "all"
+    caught = exception_names(handler.type)
+    if caught & BROAD_EXCEPTIONS:
+        return "all"
+    if kind == "io":
+        return "all" if caught & OS_ERRORS else "some"
+    if kind.startswith("name:"):
+        raised = kind[5:]
+        if raised in caught:
+            return "all"
+        if raised in OS_ERROR_SUBCLASSES and caught & OS_ERRORS:
+            return "all"
+        if _is_builtin_exception(raised) and all(_is_builtin_exception(name) for name in caught):
+            return "none"
+        return "some"
+    return "some"
+
+
+def _is_builtin_exception(name: str) -> bool:
+    import builtins
+
+    value = getattr(builtins, name, None)
+    return isinstance(value, type) and issubclass(value, BaseException)
+
+
+def exception_names(expr: ast.AST) -> set[str]:
+    if isinstance(expr, ast.Tuple):
+        return set().union(*(exception_names(e) for e in expr.elts)) if expr.elts else set()
+    if isinstance(expr, ast.Name):
+        return {expr.id}
+    if isinstance(expr, ast.Attribute):
+        return {expr.attr}
+    return {"?"}
+
+
+def catches_generator_exit(handler: ast.ExceptHandler) -> bool:
+    return handler.type is None or bool(exception_names(handler.type) & {"GeneratorExit", "BaseException"})
+
+
+def assigned_handler_name(handler: ast.ExceptHandler) -> frozenset[str]:
+    return frozenset({handler.name}) if handler.name else frozenset()
+
+
+def assigned_names(target: ast.AST) -> frozenset[str]:
+    return frozenset(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
+
+
+def names_call(call: ast.Call, name: str) -> bool:
+    func = call.func
+    return (isinstance(func, ast.Name) and func.id == name) or (isinstance(func, ast.Attribute) and func.attr == name)
+
+
+def released_names(stmts: list[ast.stmt]) -> set[str]:
+    """Names a block releases anywhere in it: ``x.close()``, ``with x``, ``closing(x)``, ``enter_context(x)``."""
+    found: set[str] = set()
+    for stmt in stmts:
+        for node in ast.walk(stmt):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in {
+                "close", "__exit__"
+            }:
+                root = names.root_name(node.func.value)
+                if root:
+                    found.add(root)
+            elif isinstance(node, ast.Call) and (names_call(node, "closing") or names_call(node, "enter_context")):
+                found.update(a.id for a in node.args if isinstance(a, ast.Name))
+            elif isinstance(node, ast.withitem) and isinstance(node.context_expr, ast.Name):
+                found.add(node.context_expr.id)
+    return found
+
+
+def walk_scope_expr(node: ast.AST):
+    """``ast.walk`` that does not enter nested functions, lambdas or classes."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        for child in ast.iter_child_nodes(current):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+                continue
+            if isinstance(current, (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try,
+                                    ast.Match)) and isinstance(child, ast.stmt):
+                continue
+            stack.append(child)
+
+
+def can_fall_through(stmt: ast.stmt) -> bool:
+    if isinstance(stmt, (ast.Return, ast.Raise, ast.Break, ast.Continue)):
+        return False
+    if isinstance(stmt, ast.If):
+        return not stmt.orelse or _block_falls(stmt.body) or _block_falls(stmt.orelse)
+    if isinstance(stmt, ast.While) and isinstance(stmt.test, ast.Constant) and stmt.test.value:
+        return any(isinstance(n, ast.Break) for n in ast.walk(stmt))
+    return True
+
+
+def _block_falls(stmts: list[ast.stmt]) -> bool:
+    return all(can_fall_through(s) for s in stmts)
+
+
+def held_names(expr: ast.AST, finder: SourceFinder, scope: Scope) -> set[str]:
+    """Names whose object ``expr``'s value may be or contain (and so keep alive)."""
+    if isinstance(expr, ast.Name):
+        return {expr.id}
+    if isinstance(expr, (ast.Tuple, ast.List, ast.Set)):
+        return set().union(*(held_names(e, finder, scope) for e in expr.elts)) if expr.elts else set()
+    if isinstance(expr, ast.Dict):
+        return set().union(*(held_names(v, finder, scope) for v in expr.values)) if expr.values else set()
+    if isinstance(expr, (ast.Starred, ast.NamedExpr, ast.Await)):
+        return held_names(expr.value, finder, scope)
+    if isinstance(expr, ast.IfExp):
+        return held_names(expr.body, finder, scope) | held_names(expr.orelse, finder, scope)
+    if isinstance(expr, ast.BoolOp):
+        return set().union(*(held_names(v, finder, scope) for v in expr.values))
+    if isinstance(expr, ast.Subscript):
+        return held_names(expr.value, finder, scope)
+    if isinstance(expr, ast.Lambda):
+        return {n.id for n in ast.walk(expr.body) if isinstance(n, ast.Name)}
+    if isinstance(expr, (ast.ListComp, ast.SetComp, ast.GeneratorExp)):
+        held = held_names(expr.elt, finder, scope)
+        for generator in expr.generators:
+            held |= held_names(generator.iter, finder, scope)
+        return held
+    if isinstance(expr, ast.Call):
+        func = expr.func
+        if isinstance(func, ast.Attribute):
+            if func.attr in {"__enter__", "pop", "popleft", "get", "values", "items", "setdefault"}:
+                return held_names(func.value, finder, scope)
+            receiver = names.root_name(func.value)
+            if receiver is not None and not isinstance(func.value, ast.Call) and isinstance(func.value, ast.Name):
+                # a method of a local object: img.convert() is a new image; other.wrap(img) may keep img
+                return set()
+        qualified = finder.qualify(func, scope)
+        if names.is_reader_call(func, qualified):
+            return set()
+        held: set[str] = set()
+        for arg in expr.args:
+            held |= held_names(arg, finder, scope)
+        for keyword in expr.keywords:
+            held |= held_names(keyword.value, finder, scope)
+        return held
+    return set()
+
+
+class StatementFacts:
+    """What one statement (or a compound statement's header) does to names."""
+
+    def __init__(self, walker: FlowWalker, stmt: ast.stmt, exprs: list[ast.AST], env: Env):
+        self.released: set[str] = set()
+        self.escaped: set[str] = set()
+        self.yields = False
+        self.return_value: ast.AST | None = None
+        self.bindings: list[tuple[frozenset[str], ast.AST]] = []
+        self.container_adds: list[tuple[str, ast.AST]] = []
+        self.killed: set[str] = set()
+        self._walker = walker
+        scope = walker.scope
+        if isinstance(stmt, ast.Return) and exprs == [stmt]:
+            self.return_value = stmt.value
+        if exprs == [stmt]:
+            self._statement_bindings(stmt, scope)
+        comprehension_sources: dict[str, str] = {}
+        for expr in exprs:
+            for node in walk_scope_expr(expr):
+                self._node(node, scope, comprehension_sources)
+
+    def _statement_bindings(self, stmt: ast.stmt, scope: Scope) -> None:
+        if isinstance(stmt, ast.Assign):
+            value = stmt.value
+            for target in stmt.targets:
+                self._bind(target, value, scope)
+        elif isinstance(stmt, ast.AnnAssign) and stmt.value is not None:
+            self._bind(stmt.target, stmt.value, scope)
+        elif isinstance(stmt, ast.Delete):
+            for target in stmt.targets:
+                if isinstance(target, ast.Name):
+                    self.killed.add(target.id)
+        elif isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            for alias in stmt.names:
+                if alias.name != "*":
+                    self.killed.add(alias.asname or alias.name.split(".", 1)[0])
+        elif isinstance(stmt, (ast.Global, ast.Nonlocal)):
+            pass
+
+    def _bind(self, target: ast.AST, value: ast.AST, scope: Scope) -> None:
+        if isinstance(target, ast.Name):
+            self.killed.add(target.id)
+            self.bindings.append((frozenset({target.id}), value))
+        elif isinstance(target, (ast.Tuple, ast.List)):
+            if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts):
+                for sub_target, sub_value in zip(target.elts, value.elts):
+                    self._bind(sub_target, sub_value, scope)
+            else:
+                targets = assigned_names(target)
+                self.killed |= targets
+                self.bindings.append((targets, value))
+        elif isinstance(target, ast.Starred):
+            self._bind(target.value, value, scope)
+        elif isinstance(target, ast.Subscript):
+            root = names.root_name(target.value)
+            if root is not None and names.is_local_container(root, scope):
+                self.container_adds.append((root, value))
+            else:
+                self.escaped |= self._walker.held(value)
+        else:  # attribute store: ownership moves to the object
+            self.escaped |= self._walker.held(value)
+
+    def _node(self, node: ast.AST, scope: Scope, comprehension_sources: dict[str, str]) -> None:
+        walker = self._walker
+        if isinstance(node, (ast.Yield, ast.YieldFrom)):
+            self.yields = True
+            if node.value is not None:
+                self.escaped |= walker.held(node.value)
+        elif isinstance(node, ast.NamedExpr):
+            self.killed.add(node.target.id)
+            self.bindings.append((frozenset({node.target.id}), node.value))
+        elif isinstance(node, ast.Lambda):
+            self.escaped |= {n.id for n in ast.walk(node.body) if isinstance(n, ast.Name)}
+        elif isinstance(node, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+            for generator in node.generators:
+                source = names.root_name(generator.iter)
+                if source:
+                    for name in assigned_names(generator.target):
+                        comprehension_sources[name] = source
+        elif isinstance(node, ast.Call):
+            self._call(node, scope, comprehension_sources)
+
+    def _call(self, call: ast.Call, scope: Scope, comprehension_sources: dict[str, str]) -> None:
+        walker = self._walker
+        func = call.func
+        if isinstance(func, ast.Attribute):
+            if func.attr in {"close", "__exit__"}:
+                root = names.root_name(func.value)
+                if root:
+                    self.released.add(comprehension_sources.get(root, root))
+                return
+            if func.attr == "enter_context":
+                for arg in call.args:
+                    self.released |= walker.held(arg)
+                return
+            if func.attr in CONTAINER_ADDERS:
+                root = names.root_name(func.value)
+                values = [*call.args, *(k.value for k in call.keywords)]
+                if func.attr == "setdefault" or func.attr == "insert":
+                    values = values[1:]
+                for value in values:
+                    if root is not None and names.is_local_container(root, scope):
+                        self.container_adds.append((root, value))
+                    else:
+                        self.escaped |= walker.held(value)
+                return
+        # a bound method handed over as a callback: stack.callback(f.close), atexit.register(f.close)
+        for arg in [*call.args, *(k.value for k in call.keywords)]:
+            if isinstance(arg, ast.Attribute) and arg.attr in {"close", "__exit__"}:
+                root = names.root_name(arg.value)
+                if root:
+                    self.released.add(root)
+        qualified = walker.finder.qualify(func, scope)
+        if qualified == "builtins.setattr" and len(call.args) >= 3:
+            self.escaped |= walker.held(call.args[2])
+        closes = self._closer_params(func, scope)
+        for index in closes:
+            if index < len(call.args):
+                self.released |= walker.held(call.args[index])
+
+    def _closer_params(self, func: ast.AST, scope: Scope) -> frozenset[int]:
+        summaries = self._walker.summaries
+        if isinstance(func, ast.Name) and func.id not in scope.local_names:
+            return summaries.closers.get(func.id, frozenset())
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in {"self", "cls"}:
+            return summaries.method_closers.get(func.attr, frozenset())
+        return frozenset()

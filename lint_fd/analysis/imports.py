@@ -1,0 +1,139 @@
+"""Names: what each local name of a module means.
+
+Pure bookkeeping of imports and definitions, in the spirit of pyflakes'
+bindings: ``from PIL import Image`` makes ``Image`` mean ``PIL.Image``, so
+``Image.open`` qualifies to ``PIL.Image.open``. Imports anywhere in the module
+count (a function-level ``import`` is as good a hint as a top-level one).
+"""
+from __future__ import annotations
+
+import ast
+import builtins
+
+BUILTIN_NAMES = frozenset(dir(builtins))
+
+#: What a star import is known to bring in, for the names the rules care about.
+STAR_EXPORTS = {
+    "tensorflow.keras.preprocessing.image": {"ImageDataGenerator", "load_img", "img_to_array"},
+    "keras.preprocessing.image": {"ImageDataGenerator", "load_img", "img_to_array"},
+    "tf_keras.preprocessing.image": {"ImageDataGenerator", "load_img", "img_to_array"},
+    "keras_preprocessing.image": {"ImageDataGenerator", "load_img", "img_to_array"},
+    "keras.src.legacy.preprocessing.image": {"ImageDataGenerator"},
+    "pathlib": {"Path", "PosixPath", "WindowsPath"},
+    "io": {"open", "BytesIO", "StringIO"},
+    "codecs": {"open"},
+}
+
+
+class ImportMap:
+    """Local name -> dotted qualified name, for one module."""
+
+    def __init__(self, tree: ast.AST):
+        self.names: dict[str, str] = {}
+        #: names the module defines itself (def, class, assignment at module level)
+        self.module_defined: set[str] = set()
+        self.star_modules: list[str] = []
+        self._collect(tree)
+
+    def _collect(self, tree: ast.AST) -> None:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                for alias in node.names:
+                    if alias.asname:
+                        self.names[alias.asname] = alias.name
+                    else:
+                        top = alias.name.split(".", 1)[0]
+                        self.names.setdefault(top, top)
+            elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                for alias in node.names:
+                    if alias.name == "*":
+                        self.star_modules.append(node.module)
+                    else:
+                        self.names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+        body = getattr(tree, "body", [])
+        for stmt in body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                self.module_defined.add(stmt.name)
+            elif isinstance(stmt, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                targets = stmt.targets if isinstance(stmt, ast.Assign) else [stmt.target]
+                for target in targets:
+                    for name in ast.walk(target):
+                        if isinstance(name, ast.Name):
+                            self.module_defined.add(name.id)
+
+    def qualify_name(self, name: str, local_names: frozenset[str] = frozenset()) -> str | None:
+        """The dotted name ``name`` stands for, or None when it is a plain local."""
+        if name in local_names:
+            return None
+        if name in self.names:
+            return self.names[name]
+        if name in self.module_defined:
+            return None
+        for module in self.star_modules:
+            if name in STAR_EXPORTS.get(module, ()):
+                return f"{module}.{name}"
+        if name in BUILTIN_NAMES:
+            return f"builtins.{name}"
+        return None
+
+    def qualify(self, expr: ast.AST, local_names: frozenset[str] = frozenset()) -> str | None:
+        """Dotted name of ``Image.open``-like expressions (Name / Attribute chains)."""
+        parts: list[str] = []
+        while isinstance(expr, ast.Attribute):
+            parts.append(expr.attr)
+            expr = expr.value
+        if not isinstance(expr, ast.Name):
+            return None
+        head = self.qualify_name(expr.id, local_names)
+        if head is None:
+            return None
+        parts.append(head)
+        return ".".join(reversed(parts))
+
+    def mentions_any(self, prefixes: tuple[str, ...]) -> bool:
+        """Whether any import brings in something under one of ``prefixes``."""
+        return any(value.startswith(prefixes) for value in self.names.values()) or any(
+            module.startswith(prefixes) for module in self.star_modules
+        )
+
+
+def bound_names(func: ast.AST) -> frozenset[str]:
+    """Names bound locally in a function (parameters, assignments, imports, defs)."""
+    names: set[str] = set()
+    args = getattr(func, "args", None)
+    if args is not None:
+        for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
+            if arg is not None:
+                names.add(arg.arg)
+    declared_global: set[str] = set()
+    for node in iter_scope(func):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, (ast.Import, ast.ImportFrom)):
+            for alias in node.names:
+                if alias.name != "*":
+                    names.add(alias.asname or alias.name.split(".", 1)[0])
+        elif isinstance(node, (ast.Global, ast.Nonlocal)):
+            declared_global.update(node.names)
+        elif isinstance(node, ast.ExceptHandler) and node.name:
+            names.add(node.name)
+    return frozenset(names - declared_global)
+
+
+def iter_scope(scope: ast.AST):
+    """Walk the nodes of one scope: nested functions, lambdas and classes are
+    yielded themselves but not entered (comprehensions are entered)."""
+    stack = list(ast.iter_child_nodes(scope)) if not isinstance(scope, list) else list(scope)
+    if isinstance(scope, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        stack = list(scope.body)
+    stack.reverse()
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
+        children = list(ast.iter_child_nodes(node))
+        children.reverse()
+        stack.extend(children)

@@ -1,0 +1,201 @@
+"""Sources: which calls create a resource that must be closed.
+
+The contract's factories (``PIL.Image.open`` however imported, builtin ``open``
+unless shadowed, ``io``/``codecs``/``gzip``/``bz2``/``lzma.open``,
+``pathlib.Path(...).open()``), user-configured factories, and functions of the
+module that return a fresh resource (they become factories for their callers).
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+
+from .imports import ImportMap, bound_names, iter_scope
+
+
+@dataclass(frozen=True)
+class ResourceKind:
+    """What a resource is, for messages: ``what`` names it, ``opener`` shows the fix."""
+
+    what: str
+    opener: str
+    is_image: bool = False
+
+
+IMAGE = ResourceKind("PIL image", 'with Image.open(...) as img:', is_image=True)
+FILE = ResourceKind("file", 'with open(...) as f:')
+
+FILE_FACTORIES = frozenset(
+    {"builtins.open", "io.open", "codecs.open", "gzip.open", "bz2.open", "lzma.open", "_io.open"}
+)
+IMAGE_FACTORIES = frozenset({"PIL.Image.open"})
+PATH_CONSTRUCTORS = frozenset(
+    {"pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath", "pathlib.PurePath"}
+)
+PATH_METHODS = frozenset(
+    {"with_suffix", "with_name", "with_stem", "joinpath", "resolve", "absolute", "expanduser", "relative_to"}
+)
+#: Calls whose result is an in-memory or borrowed file object: ``Image.open`` on it holds no descriptor.
+FILELIKE_CALLS = frozenset(
+    {"io.BytesIO", "io.StringIO", "urllib.request.urlopen", "tempfile.SpooledTemporaryFile"}
+)
+FILELIKE_ATTRS = frozenset({"raw", "stream", "file", "fp", "buffer"})
+FILELIKE_PARAM_NAMES = frozenset(
+    {"f", "fp", "fh", "fd", "fobj", "fileobj", "file_obj", "stream", "buf", "buffer", "bio", "raw", "blob",
+     "byte_stream", "bytes_io", "data", "content", "image_bytes", "img_bytes"}
+)
+FILELIKE_NAME_SUFFIXES = ("_fp", "_fh", "_stream", "_buffer", "_buf", "_io", "_bytes", "_bio")
+
+
+def call_name(call: ast.Call) -> str:
+    """The short name of what is called: ``load`` for ``load(p)`` and ``self.load(p)``."""
+    func = call.func
+    if isinstance(func, ast.Name):
+        return func.id
+    if isinstance(func, ast.Attribute):
+        return func.attr
+    return ""
+
+
+@dataclass
+class Scope:
+    """One function body (or the module body) as the analysis sees it."""
+
+    node: ast.AST
+    body: list[ast.stmt]
+    local_names: frozenset[str]
+    class_node: ast.ClassDef | None = None
+    is_module: bool = False
+    path_names: set[str] = field(default_factory=set)
+    filelike_names: set[str] = field(default_factory=set)
+    params: frozenset[str] = frozenset()
+    #: names whose binding outlives the scope: ``global``/``nonlocal`` declarations, and at
+    #: module level the names that functions of the module read (long-lived state)
+    escaping: frozenset[str] = frozenset()
+    is_generator: bool = False
+    is_context_manager: bool = False
+
+
+def make_scope(node: ast.AST, class_node: ast.ClassDef | None = None) -> Scope:
+    if isinstance(node, ast.Module):
+        scope = Scope(node, node.body, frozenset(), is_module=True)
+    else:
+        args = node.args
+        params = frozenset(
+            a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg] if a
+        )
+        scope = Scope(node, node.body, bound_names(node), class_node, params=params)
+        for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
+            if arg.annotation is not None and _annotation_is_path(arg.annotation):
+                scope.path_names.add(arg.arg)
+    return scope
+
+
+def _annotation_is_path(annotation: ast.AST) -> bool:
+    text = ast.unparse(annotation) if hasattr(ast, "unparse") else ""
+    return text in {"Path", "pathlib.Path", "PosixPath"}
+
+
+class SourceFinder:
+    """Decides whether a call creates a resource, given the module's names."""
+
+    def __init__(self, imports: ImportMap, extra_factories: tuple[str, ...] = ()):
+        self.imports = imports
+        self.extra_factories = frozenset(extra_factories)
+        #: module functions that return a fresh resource: name -> kind
+        self.function_factories: dict[str, ResourceKind] = {}
+        #: methods (any class of the module) that return a fresh resource: name -> kind
+        self.method_factories: dict[str, ResourceKind] = {}
+
+    # -- name helpers -------------------------------------------------------
+    def qualify(self, expr: ast.AST, scope: Scope) -> str | None:
+        return self.imports.qualify(expr, scope.local_names)
+
+    def learn_scope_names(self, scope: Scope) -> None:
+        """Record which local names hold paths and which hold file objects."""
+        for node in iter_scope(scope.node if not scope.is_module else scope.body):
+            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+                self._learn_binding(node.targets[0].id, node.value, scope)
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
+                self._learn_binding(node.target.id, node.value, scope)
+            elif isinstance(node, ast.NamedExpr):
+                self._learn_binding(node.target.id, node.value, scope)
+            elif isinstance(node, (ast.With, ast.AsyncWith)):
+                for item in node.items:
+                    if isinstance(item.optional_vars, ast.Name):
+                        scope.filelike_names.add(item.optional_vars.id)
+
+    def _learn_binding(self, name: str, value: ast.AST, scope: Scope) -> None:
+        if self.is_path_expr(value, scope):
+            scope.path_names.add(name)
+        elif isinstance(value, ast.Call) and (
+            self.qualify(value.func, scope) in FILELIKE_CALLS | FILE_FACTORIES
+            or call_name(value) in {"BytesIO", "StringIO", "urlopen"}
+        ):
+            scope.filelike_names.add(name)
+
+    def is_path_expr(self, expr: ast.AST, scope: Scope) -> bool:
+        if isinstance(expr, ast.Name):
+            return expr.id in scope.path_names
+        if isinstance(expr, ast.Call):
+            if self.qualify(expr.func, scope) in PATH_CONSTRUCTORS:
+                return True
+            func = expr.func
+            return isinstance(func, ast.Attribute) and func.attr in PATH_METHODS and self.is_path_expr(func.value, scope)
+        if isinstance(expr, ast.BinOp) and isinstance(expr.op, ast.Div):
+            return self.is_path_expr(expr.left, scope)
+        if isinstance(expr, ast.Attribute) and expr.attr in {"parent"}:
+            return self.is_path_expr(expr.value, scope)
+        return False
+
+    # -- the question -------------------------------------------------------
+    def resource_kind(self, call: ast.Call, scope: Scope) -> ResourceKind | None:
+        """The kind of resource ``call`` creates, or None when it creates none."""
+        qualified = self.qualify(call.func, scope)
+        if qualified is not None:
+            if qualified in IMAGE_FACTORIES:
+                return IMAGE if not self._opens_file_object(call, scope) else None
+            if qualified in FILE_FACTORIES:
+                if qualified == "builtins.open" and _opens_descriptor_number(call):
+                    return None
+                return FILE
+            if qualified in self.extra_factories:
+                return ResourceKind(f"resource returned by {qualified}()", f"with {qualified}(...) as res:")
+        func = call.func
+        if isinstance(func, ast.Attribute) and func.attr == "open" and self.is_path_expr(func.value, scope):
+            return FILE
+        if isinstance(func, ast.Name) and func.id in self.function_factories and func.id not in scope.local_names:
+            return self.function_factories[func.id]
+        if (
+            isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Name)
+            and func.value.id in {"self", "cls"}
+            and func.attr in self.method_factories
+        ):
+            return self.method_factories[func.attr]
+        return None
+
+    def _opens_file_object(self, call: ast.Call, scope: Scope) -> bool:
+        """``Image.open(io.BytesIO(data))`` or ``Image.open(f)`` on a managed file holds no descriptor of its own."""
+        arg = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "fp"), None)
+        if arg is None:
+            return False
+        if isinstance(arg, ast.Call):
+            if self.resource_kind(arg, scope) is not None:
+                return True
+            qualified = self.qualify(arg.func, scope)
+            return qualified in FILELIKE_CALLS or call_name(arg) in {"BytesIO", "StringIO", "urlopen"}
+        if isinstance(arg, ast.Attribute):
+            return arg.attr in FILELIKE_ATTRS
+        if isinstance(arg, ast.Name):
+            if arg.id in scope.filelike_names:
+                return True
+            if arg.id in scope.path_names:
+                return False
+            return arg.id in FILELIKE_PARAM_NAMES or arg.id.endswith(FILELIKE_NAME_SUFFIXES)
+        return False
+
+
+def _opens_descriptor_number(call: ast.Call) -> bool:
+    """``open(fd_number, closefd=False)`` wraps a descriptor it does not own."""
+    return any(k.arg == "closefd" and isinstance(k.value, ast.Constant) and not k.value.value for k in call.keywords)

@@ -1,0 +1,312 @@
+"""Where each opening call puts its resource.
+
+A pre-pass over one scope finds every call that creates a resource and decides,
+from the syntax around it alone, what happens to the result:
+
+* ``BOUND``: bound to names (``img = Image.open(p)``) and followed by the flow walk;
+* ``MANAGED``: ``with Image.open(p) as img``, ``stack.enter_context(open(p))``;
+* ``RELEASED``: ``open(p, "a").close()``;
+* ``ESCAPED``: returned, yielded, stored on an attribute;
+* ``TEMPORARY``: never bound (``np.asarray(Image.open(p))``), LFD104.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from enum import Enum
+
+from .resources import ResourceKind, Scope, SourceFinder
+from .imports import iter_scope
+from . import names
+
+
+class Fate(Enum):
+    BOUND = "bound"
+    MANAGED = "managed"
+    RELEASED = "released"
+    ESCAPED = "escaped"
+    TEMPORARY = "temporary"
+
+
+@dataclass(eq=False)
+class Site:
+    """One opening call and what the analysis learnt about its resource."""
+
+    call: ast.Call
+    kind: ResourceKind
+    fate: Fate
+    statement: ast.stmt | None = None
+    aliases: frozenset[str] = frozenset()
+    in_loop: bool = False
+    accumulated: bool = False  # created in a comprehension, or put in a container inside a loop
+    contained: bool = False
+    leaked_normal: bool = False
+    leaked_error: bool = False
+    escaped: bool = False
+    released: bool = False
+    open_across_yield: bool = False
+    unprotected_yield: bool = False
+
+    def __hash__(self) -> int:
+        return id(self)
+
+
+CONTAINER_ADDERS = frozenset(
+    {"append", "add", "insert", "extend", "appendleft", "extendleft", "put", "put_nowait", "setdefault", "update", "push"}
+)
+COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp)
+LOOPS = (ast.For, ast.AsyncFor, ast.While)
+
+
+@dataclass
+class ScopeSites:
+    sites: list[Site] = field(default_factory=list)
+    by_statement: dict[ast.stmt, list[Site]] = field(default_factory=dict)
+    #: statements (by id) that contain an opening call followed by the flow walk
+    statements_with_sites: set[int] = field(default_factory=set)
+
+
+def find_sites(scope: Scope, finder: SourceFinder, parents: dict[ast.AST, ast.AST]) -> ScopeSites:
+    """Every opening call of ``scope`` with its fate decided from the syntax around it."""
+    result = ScopeSites()
+    root = scope.body if scope.is_module else scope.node
+    for node in iter_scope(root):
+        if not isinstance(node, ast.Call):
+            continue
+        kind = finder.resource_kind(node, scope)
+        if kind is None:
+            continue
+        site = _classify(node, kind, scope, finder, parents)
+        result.sites.append(site)
+        if site.fate is Fate.BOUND and site.statement is not None:
+            result.by_statement.setdefault(site.statement, []).append(site)
+            _mark_enclosing(site.statement, parents, scope, result.statements_with_sites)
+    return result
+
+
+def _mark_enclosing(stmt: ast.AST, parents, scope: Scope, marked: set[int]) -> None:
+    node = stmt
+    while node is not None and node is not scope.node:
+        marked.add(id(node))
+        node = parents.get(node)
+
+
+def _in_loop(node: ast.AST, parents, scope: Scope) -> bool:
+    child = node
+    parent = parents.get(node)
+    while parent is not None and parent is not scope.node:
+        if isinstance(parent, LOOPS) and child not in getattr(parent, "orelse", ()) and child is not getattr(parent, "iter", None):
+            return True
+        if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+            return False
+        child, parent = parent, parents.get(parent)
+    return False
+
+
+def _statement_of(node: ast.AST, parents) -> ast.stmt | None:
+    while node is not None and not isinstance(node, ast.stmt):
+        node = parents.get(node)
+    return node
+
+
+def _classify(call: ast.Call, kind: ResourceKind, scope: Scope, finder: SourceFinder, parents) -> Site:
+    site = Site(call, kind, Fate.TEMPORARY, _statement_of(call, parents))
+    site.in_loop = _in_loop(call, parents, scope)
+    node: ast.AST = call
+    parent = parents.get(node)
+    container_name: str | None = None
+    while True:
+        # transparent wrappers around the value: x if c else y, a or b, (x := ...)
+        if isinstance(parent, (ast.IfExp,)) and node is not parent.test:
+            node, parent = parent, parents.get(parent)
+            continue
+        if isinstance(parent, ast.BoolOp):
+            node, parent = parent, parents.get(parent)
+            continue
+        if isinstance(parent, ast.Await):
+            node, parent = parent, parents.get(parent)
+            continue
+        break
+
+    if isinstance(parent, ast.withitem) and node is parent.context_expr:
+        site.fate = Fate.MANAGED
+    elif isinstance(parent, (ast.Return, ast.Yield, ast.YieldFrom)):
+        site.fate = Fate.ESCAPED
+    elif isinstance(parent, ast.Lambda):
+        site.fate = Fate.ESCAPED
+    elif isinstance(parent, ast.Attribute):
+        grand = parents.get(parent)
+        if isinstance(grand, ast.Call) and grand.func is parent and parent.attr in {"close", "__exit__"}:
+            site.fate = Fate.RELEASED
+        elif isinstance(grand, ast.Call) and grand.func is parent and parent.attr == "__enter__":
+            site.fate = Fate.TEMPORARY
+        # else: Image.open(p).convert(...) / open(p).read() / Image.open(p).size -> temporary
+    elif isinstance(parent, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and node is parent.value:
+        _bind_to_targets(site, parent, scope)
+    elif isinstance(parent, (ast.Tuple, ast.List)) and isinstance(parents.get(parent), ast.Assign) and \
+            isinstance(parents[parent].targets[0], (ast.Tuple, ast.List)) and parent is parents[parent].value:
+        assign = parents[parent]
+        target = assign.targets[0]
+        index = parent.elts.index(node) if node in parent.elts else -1
+        if 0 <= index < len(target.elts) and len(target.elts) == len(parent.elts):
+            _bind_target(site, target.elts[index], scope)
+        else:
+            site.fate = Fate.ESCAPED
+    elif isinstance(parent, (ast.Tuple, ast.List, ast.Set, ast.Dict, ast.Starred)):
+        # a literal container: the container is the holder
+        holder_fate = _container_fate(parent, scope, parents)
+        if holder_fate is not None:
+            site.fate, site.aliases, container_name = holder_fate
+            site.contained = True
+    elif isinstance(parent, (ast.comprehension,)):
+        site.fate = Fate.TEMPORARY  # for x in open(p) inside a comprehension
+    elif isinstance(parent, COMPREHENSIONS + (ast.GeneratorExp,)) and node in (
+        getattr(parent, "elt", None), getattr(parent, "value", None)
+    ):
+        _classify_comprehension(site, parent, scope, parents)
+    elif isinstance(parent, ast.keyword):
+        _classify_argument(site, parents.get(parent), node, scope, finder, parents)
+    elif isinstance(parent, ast.Call) and node is not parent.func:
+        _classify_argument(site, parent, node, scope, finder, parents)
+    elif isinstance(parent, ast.Subscript) and node is parent.value:
+        site.fate = Fate.TEMPORARY
+    if site.fate is Fate.BOUND and site.contained and site.in_loop:
+        site.accumulated = True
+    return site
+
+
+def _bind_to_targets(site: Site, assign: ast.AST, scope: Scope) -> None:
+    targets = assign.targets if isinstance(assign, ast.Assign) else [assign.target]
+    for target in targets:
+        _bind_target(site, target, scope)
+
+
+def _bind_target(site: Site, target: ast.AST, scope: Scope) -> None:
+    if isinstance(target, ast.Name):
+        if target.id in names.escaping_names(scope):
+            site.fate = Fate.ESCAPED
+            return
+        if site.fate is not Fate.ESCAPED:
+            site.fate = Fate.BOUND
+            site.aliases = site.aliases | {target.id}
+    elif isinstance(target, ast.Subscript):
+        root = names.root_name(target.value)
+        if root is not None and names.is_local_container(root, scope):
+            if site.fate is not Fate.ESCAPED:
+                site.fate = Fate.BOUND
+                site.aliases = site.aliases | {root}
+                site.contained = True
+        else:
+            site.fate = Fate.ESCAPED
+    else:  # attribute, starred, tuple unpacking of one resource: ownership goes elsewhere
+        site.fate = Fate.ESCAPED
+
+
+def _container_fate(container: ast.AST, scope: Scope, parents):
+    node = container
+    parent = parents.get(node)
+    while isinstance(parent, (ast.Tuple, ast.List, ast.Set, ast.Dict, ast.Starred, ast.IfExp, ast.BoolOp)):
+        node, parent = parent, parents.get(parent)
+    if isinstance(parent, (ast.Return, ast.Yield, ast.YieldFrom, ast.Lambda)):
+        return Fate.ESCAPED, frozenset(), None
+    if isinstance(parent, (ast.Assign, ast.AnnAssign)) and node is parent.value:
+        targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
+        if len(targets) == 1 and isinstance(targets[0], ast.Name) and targets[0].id not in names.escaping_names(scope):
+            return Fate.BOUND, frozenset({targets[0].id}), targets[0].id
+        if len(targets) == 1 and isinstance(targets[0], (ast.Tuple, ast.List)):
+            return None  # a, b = open(x), open(y) handled elementwise above
+        return Fate.ESCAPED, frozenset(), None
+    if isinstance(parent, ast.Call):
+        return _call_holder_fate(parent, scope, parents)
+    return Fate.TEMPORARY, frozenset(), None
+
+
+def _call_holder_fate(call: ast.Call, scope: Scope, parents):
+    """A container passed to a call: ``lst.append((name, open(p)))``."""
+    func = call.func
+    if isinstance(func, ast.Attribute) and func.attr in CONTAINER_ADDERS:
+        root = names.root_name(func.value)
+        if root is not None and names.is_local_container(root, scope):
+            return Fate.BOUND, frozenset({root}), root
+        return Fate.ESCAPED, frozenset(), None
+    return Fate.TEMPORARY, frozenset(), None
+
+
+def _classify_comprehension(site: Site, comp: ast.AST, scope: Scope, parents) -> None:
+    """``[Image.open(p) for p in paths]``: all kept together, LFD103 unless released or escaping."""
+    node = comp
+    parent = parents.get(node)
+    if isinstance(comp, ast.GeneratorExp):
+        # a lazy generator expression opens one at a time unless something materialises it
+        if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and parent.func.id in {
+            "list", "tuple", "set", "sorted", "dict", "frozenset"
+        }:
+            node, parent = parent, parents.get(parent)
+        else:
+            site.fate = Fate.TEMPORARY
+            return
+    site.accumulated = True
+    site.contained = True
+    if isinstance(parent, (ast.Return, ast.Yield, ast.YieldFrom, ast.Lambda)):
+        site.fate = Fate.ESCAPED
+        return
+    if isinstance(parent, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and node is parent.value:
+        targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
+        target = targets[0]
+        if isinstance(target, ast.Name) and target.id not in names.escaping_names(scope):
+            site.fate = Fate.BOUND
+            site.aliases = frozenset({target.id})
+        else:
+            site.fate = Fate.ESCAPED
+        return
+    if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Attribute) and parent.func.attr in {"extend", "update"}:
+        root = names.root_name(parent.func.value)
+        if root is not None and names.is_local_container(root, scope):
+            site.fate = Fate.BOUND
+            site.aliases = frozenset({root})
+        else:
+            site.fate = Fate.ESCAPED
+        return
+    if isinstance(parent, ast.Call) or isinstance(parent, (ast.For, ast.AsyncFor, ast.Expr)):
+        # kept alive together for the duration of a call or a loop, then dropped
+        site.fate = Fate.BOUND
+        site.aliases = frozenset()
+        return
+    site.fate = Fate.TEMPORARY
+
+
+def _classify_argument(site: Site, call: ast.AST, arg: ast.AST, scope: Scope, finder: SourceFinder, parents) -> None:
+    if not isinstance(call, ast.Call):
+        return
+    func = call.func
+    qualified = finder.qualify(func, scope)
+    short = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    if short == "enter_context" or qualified in {"contextlib.closing"} and isinstance(parents.get(call), ast.withitem):
+        site.fate = Fate.MANAGED
+        return
+    if isinstance(func, ast.Attribute) and short in CONTAINER_ADDERS:
+        root = names.root_name(func.value)
+        if root is not None and names.is_local_container(root, scope):
+            site.fate = Fate.BOUND
+            site.aliases = frozenset({root})
+            site.contained = True
+        else:
+            site.fate = Fate.ESCAPED
+        return
+    if names.is_reader_call(func, qualified):
+        site.fate = Fate.TEMPORARY
+        return
+    if qualified == "contextlib.closing" or names.is_wrapper_call(func, qualified, finder):
+        # a wrapper keeps the resource: it is as alive as the wrapper
+        outer = _classify(call, site.kind, scope, finder, parents)
+        site.fate = outer.fate
+        site.aliases = outer.aliases
+        site.contained = outer.contained
+        site.statement = outer.statement
+        return
+    # a lowercase function of unknown behaviour: it reads the resource and drops it
+    grand = parents.get(call)
+    if isinstance(grand, (ast.Return, ast.Yield, ast.YieldFrom)):
+        site.fate = Fate.ESCAPED  # it may hand back what it was given
+        return
+    site.fate = Fate.TEMPORARY
