@@ -1,27 +1,31 @@
 """The engine: one pure function from a parsed module to diagnostics.
 
 Order of work: names (imports) -> sources (factories of the module) ->
-summaries (helpers that close what they are given) -> per scope: sites and
-the flow walk -> generator consumption -> Keras iterators -> the rules.
-It imports no pylint, flake8, TensorFlow or Pillow.
+per scope: sites and the flow walk -> generator consumption -> Keras
+iterators -> the rules. It imports no pylint, flake8, TensorFlow or Pillow.
+
+Budget: most code opens nothing. The source text says which lines can open
+a resource (``open(``, a factory's name) and only the scopes holding those
+lines are listed and walked; the rest of the tree is never visited.
 """
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass, field
 
 from ..diagnostics import Diagnostic
 from ..settings import Settings
 from . import generators as gen
 from .flow import BudgetExceeded, FlowWalker, Summaries, released_names
-from .imports import ImportMap, iter_scope
+from .imports import ImportMap
 from .keras import KerasAnalysis, KerasFindings
-from .resources import FILE, ResourceKind, Scope, SourceFinder, make_scope
+from .resources import FILE, FILE_FACTORIES, IMAGE_FACTORIES, ResourceKind, Scope, SourceFinder, make_scope
 from .sites import Fate, ScopeSites, Site, find_sites
 
-#: words whose absence proves a file has nothing for the rules to look at
-TRIGGER_WORDS = ("open", "yield", "flow")
-STEP_BUDGET_PER_STATEMENT = 60
+STEP_BUDGET_PER_NODE = 40
+FACTORY_ROUNDS = 5
+COMPOUND_FIELDS = ("body", "orelse", "finalbody")
 
 
 @dataclass
@@ -29,7 +33,7 @@ class ModuleFacts:
     """Everything the rules read."""
 
     sites: list[Site] = field(default_factory=list)
-    generator_sites: list[Site] = field(default_factory=list)  # sites inside generator functions
+    generator_sites: list[Site] = field(default_factory=list)  # bound sites inside generator functions
     unclosed_generators: list[tuple[ast.Call, gen.GeneratorInfo]] = field(default_factory=list)
     keras: KerasFindings = field(default_factory=KerasFindings)
 
@@ -38,99 +42,187 @@ def analyze(tree: ast.AST, source: str, settings: Settings) -> list[Diagnostic]:
     """Analyse one module; see :mod:`lint_fd.rules` for what each code means."""
     if not isinstance(tree, ast.Module):
         return []
-    words = TRIGGER_WORDS + tuple(name.rsplit(".", 1)[-1] for name in settings.resource_factories)
-    if not any(word in source for word in words):
+    if "open" not in source and "ImageDataGenerator" not in source and not any(
+        name.rsplit(".", 1)[-1] in source for name in settings.resource_factories
+    ):
         return []
-    facts = ModuleAnalysis(tree, settings).run()
+    facts = ModuleAnalysis(tree, source, settings).run()
     from ..rules import check_all
 
     return check_all(facts, settings)
 
 
+class SourceText:
+    """Line lookups over the module's text."""
+
+    def __init__(self, source: str):
+        self.source = source
+        self._line_starts: list[int] | None = None
+
+    @property
+    def line_starts(self) -> list[int]:
+        if self._line_starts is None:
+            self._line_starts = [0] + [m.end() for m in re.finditer("\n", self.source)]
+        return self._line_starts
+
+    def lines_calling(self, names: set[str]) -> set[int]:
+        """Lines where one of ``names`` is followed by ``(``: candidate calls."""
+        if not names:
+            return set()
+        pattern = re.compile(r"\b(?:%s)\s*\(" % "|".join(sorted(map(re.escape, names))))
+        lines: set[int] = set()
+        line, position = 1, 0
+        for match in pattern.finditer(self.source):
+            line += self.source.count("\n", position, match.start())
+            position = match.start()
+            lines.add(line)
+        return lines
+
+    def mentions(self, name: str, ranges: list[tuple[int, int]]) -> bool:
+        pattern = re.compile(r"\b%s\b" % re.escape(name))
+        starts = self.line_starts
+        for start, end in ranges:
+            begin = starts[start - 1] if start - 1 < len(starts) else len(self.source)
+            finish = starts[end] if end < len(starts) else len(self.source)
+            if pattern.search(self.source, begin, finish):
+                return True
+        return False
+
+
+class NamesReadInFunctions:
+    """Module-level names that a function or class of the module mentions (long-lived state).
+
+    Answered from the text of the module's defs, so the defs need not be walked."""
+
+    def __init__(self, text: SourceText, ranges: list[tuple[int, int]]):
+        self.text = text
+        self.ranges = ranges
+        self.cache: dict[str, bool] = {}
+
+    def __contains__(self, name: object) -> bool:
+        if not isinstance(name, str):
+            return False
+        if name not in self.cache:
+            self.cache[name] = self.text.mentions(name, self.ranges)
+        return self.cache[name]
+
+
 class ModuleAnalysis:
-    def __init__(self, tree: ast.Module, settings: Settings):
+    def __init__(self, tree: ast.Module, source: str, settings: Settings):
         self.tree = tree
+        self.text = SourceText(source)
         self.settings = settings
         self.imports = ImportMap(tree)
         self.finder = SourceFinder(self.imports, settings.resource_factories)
         self.parents: dict[ast.AST, ast.AST] = {}
-        self.scopes: list[Scope] = []
-        self.functions: dict[str, ast.AST] = {}  # module-level functions by name
-        self.methods: dict[str, ast.AST] = {}  # methods of any class by name
+        self.scopes: dict[int, Scope] = {}
+        self.functions: dict[str, ast.AST] = {}
+        self.methods: dict[str, ast.AST] = {}
+        self.class_of: dict[int, ast.ClassDef] = {}
+        self.def_ranges: list[tuple[int, int]] = []
+        for stmt in tree.body:
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                self.functions[stmt.name] = stmt
+            elif isinstance(stmt, ast.ClassDef):
+                for item in stmt.body:
+                    if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        self.methods.setdefault(item.name, item)
+                        self.class_of[id(item)] = stmt
+            if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                self.def_ranges.append((stmt.lineno, getattr(stmt, "end_lineno", None) or stmt.lineno))
 
-    # -- setup --------------------------------------------------------------
-    def _index(self) -> None:
-        module_scope = make_scope(self.tree)
-        self.scopes.append(module_scope)
-        stack: list[tuple[ast.AST, bool]] = [(self.tree, False)]
-        loaded_in_functions: set[str] = set()
-        while stack:
-            node, in_function = stack.pop()
-            for child in ast.iter_child_nodes(node):
-                self.parents[child] = node
-                if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
-                    klass = node if isinstance(node, ast.ClassDef) else None
-                    scope = make_scope(child, klass)
-                    scope.escaping = self._declared_global(child)
-                    scope.is_generator = gen.is_generator_function(child)
-                    scope.is_context_manager = gen.is_context_manager(child)
-                    self.scopes.append(scope)
-                    if node is self.tree:
-                        self.functions[child.name] = child
-                    elif klass is not None:
-                        self.methods.setdefault(child.name, child)
-                    stack.append((child, True))
-                else:
-                    if in_function and isinstance(child, ast.Name) and isinstance(child.ctx, ast.Load):
-                        loaded_in_functions.add(child.id)
-                    stack.append((child, in_function or isinstance(child, (ast.Lambda, ast.ClassDef))))
-        module_scope.escaping = frozenset(loaded_in_functions) | self._module_globals()
-        for scope in self.scopes:
+    # -- scopes ---------------------------------------------------------------
+    def scope_of(self, node: ast.AST) -> Scope:
+        """The :class:`Scope` of a function (or of the module), listed once."""
+        scope = self.scopes.get(id(node))
+        if scope is None:
+            scope = make_scope(node, self.class_of.get(id(node)), self.parents)
+            if scope.is_module:
+                scope.escaping = NamesReadInFunctions(self.text, self.def_ranges)
+            else:
+                scope.escaping = frozenset(
+                    name for n in scope.nodes if isinstance(n, (ast.Global, ast.Nonlocal)) for name in n.names
+                )
+                scope.is_generator = gen.is_generator_function(scope.nodes)
+                scope.is_context_manager = gen.is_context_manager(node)
+                self.imports.add_imports(
+                    (n for n in scope.nodes if isinstance(n, (ast.Import, ast.ImportFrom))), into=scope.imports
+                )
             self.finder.learn_scope_names(scope)
+            self.scopes[id(node)] = scope
+        return scope
 
-    def _declared_global(self, func: ast.AST) -> frozenset[str]:
-        declared: set[str] = set()
-        for node in iter_scope(func):
-            if isinstance(node, (ast.Global, ast.Nonlocal)):
-                declared.update(node.names)
-        return frozenset(declared)
+    def scopes_on_lines(self, lines: set[int]) -> list[Scope]:
+        """The innermost function (or the module) holding each line."""
+        found: dict[int, Scope] = {}
+        for line in sorted(lines):
+            node = innermost_scope_node(self.tree, line)
+            if node is not None and id(node) not in found:
+                found[id(node)] = self.scope_of(node)
+        return list(found.values())
 
-    def _module_globals(self) -> frozenset[str]:
-        declared: set[str] = set()
-        for scope in self.scopes:
-            declared |= scope.escaping if not scope.is_module else set()
-        return frozenset(declared)
+    def all_scopes(self) -> list[Scope]:
+        result = [self.scope_of(self.tree)]
+        for node in ast.walk(self.tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                result.append(self.scope_of(node))
+        return result
 
-    # -- summaries of the module's own functions ------------------------------
-    def _learn_factories(self) -> None:
-        """Functions that return a fresh resource are factories for their callers."""
-        scopes_by_node = {id(s.node): s for s in self.scopes}
-        candidates = [(name, f, False) for name, f in self.functions.items()] + [
-            (name, f, True) for name, f in self.methods.items()
-        ]
-        changed = True
-        rounds = 0
-        while changed and rounds < 5:
-            changed = False
-            rounds += 1
-            for name, func, is_method in candidates:
-                table = self.finder.method_factories if is_method else self.finder.function_factories
-                if name in table:
-                    continue
-                scope = scopes_by_node[id(func)]
-                kind = self._returned_resource(func, scope)
-                if kind is not None:
-                    table[name] = ResourceKind(
-                        f"{kind.what} returned by {name}()", f"with {name}(...) as x:", kind.is_image
-                    )
-                    changed = True
+    # -- factories of the module ----------------------------------------------
+    def factory_call_names(self) -> set[str]:
+        names = {"open"}
+        for local, qualified in self.imports.names.items():
+            if qualified in FILE_FACTORIES or qualified in IMAGE_FACTORIES:
+                names.add(local)
+        names.update(name.rsplit(".", 1)[-1] for name in self.settings.resource_factories)
+        names.update(self.finder.function_factories)
+        names.update(self.finder.method_factories)
+        return names
 
-    def _returned_resource(self, func: ast.AST, scope: Scope) -> ResourceKind | None:
+    def candidate_scopes(self) -> list[Scope]:
+        """Scopes that call a factory, learning the module's own factories until none is new."""
+        seen: dict[int, Scope] = {}
+        called: set[str] = set()
+        for _ in range(FACTORY_ROUNDS):
+            names = self.factory_call_names() - called
+            if not names:
+                break
+            called |= names
+            new = [s for s in self.scopes_on_lines(self.text.lines_calling(names)) if id(s.node) not in seen]
+            for scope in new:
+                seen[id(scope.node)] = scope
+            if not self._learn_factories(new):
+                break
+        return list(seen.values())
+
+    def _learn_factories(self, scopes: list[Scope]) -> bool:
+        learnt = False
+        for scope in scopes:
+            if scope.is_module:
+                continue
+            func = scope.node
+            if self.functions.get(func.name) is func:
+                table = self.finder.function_factories
+            elif self.methods.get(func.name) is func:
+                table = self.finder.method_factories
+            else:
+                continue
+            if func.name in table:
+                continue
+            kind = self._returned_resource(scope)
+            if kind is not None:
+                table[func.name] = ResourceKind(f"{kind.what} returned by {func.name}()", f"with {func.name}(...) as x:",
+                                                kind.is_image)
+                learnt = True
+        return learnt
+
+    def _returned_resource(self, scope: Scope) -> ResourceKind | None:
+        func = scope.node
         if scope.is_generator or name_is_special(func.name) or _has_caching_decorator(func):
             return None
         bound: dict[str, ResourceKind] = {}
         returns: list[ast.AST] = []
-        for node in iter_scope(func):
+        for node in scope.nodes:
             if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
                 if isinstance(node.value, ast.Call):
                     kind = self.finder.resource_kind(node.value, scope)
@@ -149,71 +241,121 @@ class ModuleAnalysis:
                     return bound[candidate.id]
         return None
 
-    def _learn_closers(self, summaries: Summaries) -> None:
-        """Functions that close a parameter on every path release what they are given."""
-        for table, functions in ((summaries.closers, self.functions), (summaries.method_closers, self.methods)):
-            for name, func in functions.items():
-                params = [a.arg for a in [*func.args.posonlyargs, *func.args.args]]
-                offset = 1 if functions is self.methods and params and params[0] in {"self", "cls"} else 0
-                closed = released_names(func.body)
-                indexes = set()
-                for index, param in enumerate(params[offset:]):
-                    if param in closed and self._closes_on_every_path(func, param, summaries):
-                        indexes.add(index)
-                if indexes:
-                    table[name] = frozenset(indexes)
+    # -- helpers that close what they are given --------------------------------
+    def closer_params(self, name: str, is_method: bool) -> frozenset[int]:
+        func = (self.methods if is_method else self.functions).get(name)
+        if func is None:
+            return frozenset()
+        params = [a.arg for a in [*func.args.posonlyargs, *func.args.args]]
+        offset = 1 if is_method and params and params[0] in {"self", "cls"} else 0
+        closed = released_names(func.body)
+        indexes = set()
+        for index, param in enumerate(params[offset:]):
+            if param in closed and self._closes_on_every_path(func, param):
+                indexes.add(index)
+        return frozenset(indexes)
 
-    def _closes_on_every_path(self, func: ast.AST, param: str, summaries: Summaries) -> bool:
-        scope = make_scope(func)
+    def _closes_on_every_path(self, func: ast.AST, param: str) -> bool:
+        scope = self.scope_of(func)
         site = Site(None, FILE, Fate.BOUND, aliases=frozenset({param}))
-        walker = FlowWalker(scope, self.finder, ScopeSites(), summaries, frozenset(), 10_000)
+        walker = FlowWalker(scope, self.finder, ScopeSites(), Summaries(lambda name, is_method: frozenset()),
+                            frozenset(), 10_000)
         try:
             walker.run({site: frozenset({frozenset({param})})})
         except BudgetExceeded:
             return False
         return site.released and not site.leaked_normal and not site.escaped
 
-    # -- main ---------------------------------------------------------------
+    # -- main -----------------------------------------------------------------
     def run(self) -> ModuleFacts:
-        self._index()
-        self._learn_factories()
-        summaries = Summaries()
-        self._learn_closers(summaries)
         facts = ModuleFacts()
-        generator_infos: dict[int, gen.GeneratorInfo] = {}
-        for scope in self.scopes:
+        summaries = Summaries(self.closer_params)
+        generator_infos: dict[str, gen.GeneratorInfo] = {}
+        method_generator_infos: dict[str, gen.GeneratorInfo] = {}
+        for scope in self.candidate_scopes():
             sites = find_sites(scope, self.finder, self.parents)
             facts.sites.extend(sites.sites)
             if any(site.fate is Fate.BOUND for site in sites.sites):
-                loaded = frozenset(
-                    n.id for n in iter_scope(scope.body if scope.is_module else scope.node)
-                    if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load)
-                )
-                budget = STEP_BUDGET_PER_STATEMENT * _statement_count(scope) + 1000
-                walker = FlowWalker(scope, self.finder, sites, summaries, loaded, budget)
-                try:
-                    walker.run()
-                except BudgetExceeded:
-                    for site in sites.sites:  # too costly to follow: say nothing rather than guess
-                        if site.fate is Fate.BOUND:
-                            site.fate = Fate.ESCAPED
+                self._walk(scope, sites, summaries)
             if scope.is_generator and not scope.is_context_manager:
-                facts.generator_sites.extend(s for s in sites.sites if s.fate is Fate.BOUND)
+                bound = [s for s in sites.sites if s.fate is Fate.BOUND]
+                facts.generator_sites.extend(bound)
                 info = gen.GeneratorInfo(scope.node.name)
-                info.holds_resource = any(
-                    s.open_across_yield for s in sites.sites if s.fate is Fate.BOUND
-                ) or gen.holds_managed_resource_across_yield(scope.node, scope, self.finder)
-                info.infinite = gen.is_infinite(scope.node)
-                generator_infos[id(scope.node)] = info
-        functions = {name: generator_infos[id(f)] for name, f in self.functions.items() if id(f) in generator_infos}
-        methods = {name: generator_infos[id(f)] for name, f in self.methods.items() if id(f) in generator_infos}
-        if any(info.holds_resource for info in generator_infos.values()):
-            for scope in self.scopes:
-                use = gen.GeneratorUse(scope, self.finder, self.parents, functions, methods)
+                info.holds_resource = any(s.open_across_yield for s in bound) or gen.holds_managed_resource_across_yield(
+                    scope, self.finder
+                )
+                info.infinite = gen.is_infinite(scope.nodes)
+                if self.functions.get(scope.node.name) is scope.node:
+                    generator_infos[scope.node.name] = info
+                elif self.methods.get(scope.node.name) is scope.node:
+                    method_generator_infos[scope.node.name] = info
+        holding = {n for n, i in {**generator_infos, **method_generator_infos}.items() if i.holds_resource}
+        if holding:
+            for scope in self.scopes_on_lines(self.text.lines_calling(holding)):
+                use = gen.GeneratorUse(scope, self.finder, self.parents, generator_infos, method_generator_infos)
                 facts.unclosed_generators.extend(use.unclosed_calls())
-        if self.imports.mentions_any(("tensorflow", "keras", "tf_keras", "keras_preprocessing")):
-            facts.keras = KerasAnalysis(self.tree, self.imports, self.scopes).run()
+        if "ImageDataGenerator" in self.text.source and self.imports.mentions_any(
+            ("tensorflow", "keras", "tf_keras", "keras_preprocessing")
+        ):
+            facts.keras = KerasAnalysis(self.tree, self.imports, self.all_scopes()).run()
         return facts
+
+    def _walk(self, scope: Scope, sites: ScopeSites, summaries: Summaries) -> None:
+        loaded = frozenset(n.id for n in scope.nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
+        budget = STEP_BUDGET_PER_NODE * len(scope.nodes) + 1000
+        walker = FlowWalker(scope, self.finder, sites, summaries, loaded, budget)
+        try:
+            walker.run()
+        except BudgetExceeded:
+            for site in sites.sites:  # too costly to follow: say nothing rather than guess
+                if site.fate is Fate.BOUND:
+                    site.fate = Fate.ESCAPED
+
+
+def innermost_scope_node(tree: ast.Module, line: int) -> ast.AST | None:
+    """The innermost function whose body holds ``line``; the module for module-level code;
+    None for a class body outside its methods."""
+    scope: ast.AST = tree
+    statements = tree.body
+    while True:
+        statement = _statement_at(statements, line)
+        if statement is None:
+            return scope
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if line < statement.body[0].lineno:
+                return scope  # a decorator, default argument or annotation: evaluated in the enclosing scope
+            scope, statements = statement, statement.body
+        elif isinstance(statement, ast.ClassDef):
+            inner = _statement_at(statement.body, line)
+            if inner is None or not isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                return None if scope is tree else scope
+            statements = statement.body
+        else:
+            children = []
+            for name in COMPOUND_FIELDS:
+                children.extend(getattr(statement, name, ()) or ())
+            for handler in getattr(statement, "handlers", ()) or ():
+                children.extend(handler.body)
+            for case in getattr(statement, "cases", ()) or ():
+                children.extend(case.body)
+            if not children:
+                return scope
+            inner = _statement_at(children, line)
+            if inner is None:
+                return scope
+            statements = children
+
+
+def _statement_at(statements: list[ast.stmt], line: int) -> ast.stmt | None:
+    for statement in statements:
+        start = statement.lineno
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and statement.decorator_list:
+            start = min(start, statement.decorator_list[0].lineno)
+        if start <= line <= (statement.end_lineno or statement.lineno):
+            return statement
+        if start > line:
+            return None
+    return None
 
 
 def name_is_special(name: str) -> bool:
@@ -238,8 +380,3 @@ def _value_alternatives(value: ast.AST):
             yield from _value_alternatives(item)
     else:
         yield value
-
-
-def _statement_count(scope: Scope) -> int:
-    root = scope.body if scope.is_module else scope.node
-    return sum(1 for node in iter_scope(root) if isinstance(node, ast.stmt))

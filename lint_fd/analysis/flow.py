@@ -76,13 +76,22 @@ class Flow:
             self.add_exc(kind, env)
 
 
-@dataclass
 class Summaries:
-    """What the module's own functions do with what they are given."""
+    """What the module's own functions do with what they are given, computed on first use.
 
-    #: function name -> indexes of parameters it closes on every path
-    closers: dict[str, frozenset[int]] = field(default_factory=dict)
-    method_closers: dict[str, frozenset[int]] = field(default_factory=dict)
+    ``compute(name, is_method)`` returns the indexes of the parameters that the function
+    closes on every path."""
+
+    def __init__(self, compute):
+        self._compute = compute
+        self._cache: dict[tuple[str, bool], frozenset[int]] = {}
+
+    def closer_params(self, name: str, is_method: bool) -> frozenset[int]:
+        key = (name, is_method)
+        if key not in self._cache:
+            self._cache[key] = frozenset()  # recursion guard
+            self._cache[key] = self._compute(name, is_method)
+        return self._cache[key]
 
 
 class FlowWalker:
@@ -140,7 +149,7 @@ class FlowWalker:
         flow = Flow()
         kind = self.raise_kind(stmt, env)
         if kind is not None:
-            flow.add_exc(kind, self.still_open(env, after))
+            flow.add_exc(kind, self.still_open(env, after, stmt))
         if isinstance(stmt, ast.Return):
             flow.ret = after
         elif isinstance(stmt, ast.Break):
@@ -156,9 +165,9 @@ class FlowWalker:
     def header(self, stmt: ast.stmt, exprs: list[ast.AST], env: Env, flow: Flow) -> Env:
         """Evaluate the expressions of a compound statement's header (test, iterable, items)."""
         after = self.effects(stmt, exprs, env)
-        kind = self.raise_kind_of(exprs, env)
+        kind = self.raise_kind_of(exprs, env, ignore_walrus=True)
         if kind is not None:
-            flow.add_exc(kind, self.still_open(env, after))
+            flow.add_exc(kind, self.still_open(env, after, stmt))
         return after
 
     # -- compound statements ------------------------------------------------
@@ -418,7 +427,7 @@ class FlowWalker:
         if not held or not env:
             return env
         targets = frozenset(targets)
-        escaping = targets & self.scope.escaping
+        escaping = frozenset(t for t in targets if t in self.scope.escaping)
         local_targets = targets - escaping
         result: Env = {}
         for site, alias_sets in env.items():
@@ -439,9 +448,16 @@ class FlowWalker:
                 result[site] = frozenset(new_sets)
         return result
 
-    def still_open(self, before: Env, after: Env) -> Env:
-        """The state for an exception raised inside a statement: what was open and stays open."""
-        return {site: sets for site, sets in before.items() if site in after}
+    def still_open(self, before: Env, after: Env, stmt: ast.stmt | None = None) -> Env:
+        """The state for an exception raised inside a statement: what was open and stays open.
+
+        A resource bound by ``:=`` is open for the rest of the statement:
+        ``(f := open(p)).read()`` can fail after the open."""
+        state = {site: sets for site, sets in before.items() if site in after}
+        for site in self.sites.by_statement.get(stmt, ()) if stmt is not None else ():
+            if site.walrus and site in after and site not in state:
+                state[site] = after[site]
+        return state
 
     def map_flow(self, flow: Flow, fn) -> Flow:
         mapped = Flow(normal=fn(flow.normal), ret=fn(flow.ret), brk=fn(flow.brk), cont=fn(flow.cont))
@@ -477,11 +493,12 @@ class FlowWalker:
 
     def release_iterated(self, stmt, env: Env) -> Env:
         """``for im in images: im.close()`` closes what ``images`` holds."""
-        if not isinstance(stmt.iter, ast.Name) or not env:
+        source = names.root_name(stmt.iter)
+        if source is None or not env:
             return env
         loop_names = assigned_names(stmt.target)
         if loop_names & released_names(stmt.body):
-            return self.drop_names(env, {stmt.iter.id}, as_release=True)
+            return self.drop_names(env, {source}, as_release=True)
         return env
 
     # -- exceptions ---------------------------------------------------------
@@ -499,18 +516,26 @@ class FlowWalker:
         exprs = [stmt.value] if isinstance(stmt, ast.Return) else [stmt]
         return self.raise_kind_of(exprs, env)
 
-    def raise_kind_of(self, exprs: list[ast.AST], env: Env) -> str | None:
+    def raise_kind_of(self, exprs: list[ast.AST], env: Env, ignore_walrus: bool = False) -> str | None:
         """``io`` for I/O methods of a resource (``f.read()``), ``any`` for other calls, None if nothing can raise."""
         alias_names = {n for sets in env.values() for aliases in sets for n in aliases}
+        alias_names |= {n.target.id for expr in exprs for n in walk_scope_expr(expr) if isinstance(n, ast.NamedExpr)}
         kind = None
+        opening: set[int] = set()  # (f := open(p)): the open itself is not a failure with f open
         for expr in exprs:
             for node in walk_scope_expr(expr):
+                if isinstance(node, ast.NamedExpr) and isinstance(node.value, ast.Call):
+                    opening.update(id(n) for n in walk_scope_expr(node.value))
+                if id(node) in opening:
+                    continue
                 if isinstance(node, ast.Await):
                     return "any"
                 if not isinstance(node, ast.Call):
                     continue
                 func = node.func
-                if isinstance(func, ast.Attribute) and func.attr in {"close", "__exit__"}:
+                if isinstance(func, ast.Attribute) and func.attr in {"close", "__exit__", "enter_context", "callback"}:
+                    continue
+                if names_call(node, "closing"):
                     continue
                 if isinstance(func, ast.Attribute) and func.attr in CONTAINER_ADDERS and kind is None:
                     continue
@@ -669,11 +694,17 @@ def held_names(expr: ast.AST, finder: SourceFinder, scope: Scope) -> set[str]:
         return held_names(expr.value, finder, scope)
     if isinstance(expr, ast.Lambda):
         return {n.id for n in ast.walk(expr.body) if isinstance(n, ast.Name)}
-    if isinstance(expr, (ast.ListComp, ast.SetComp, ast.GeneratorExp)):
-        held = held_names(expr.elt, finder, scope)
+    if isinstance(expr, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
+        # [im for im in images] keeps what images holds; [im.size for im in images] does not
+        element = expr.value if isinstance(expr, ast.DictComp) else expr.elt
+        held = held_names(element, finder, scope)
+        targets = set()
         for generator in expr.generators:
-            held |= held_names(generator.iter, finder, scope)
-        return held
+            targets |= assigned_names(generator.target)
+        if held & targets:
+            for generator in expr.generators:
+                held |= held_names(generator.iter, finder, scope)
+        return held - targets
     if isinstance(expr, ast.Call):
         func = expr.func
         if isinstance(func, ast.Attribute):
@@ -819,7 +850,7 @@ class StatementFacts:
     def _closer_params(self, func: ast.AST, scope: Scope) -> frozenset[int]:
         summaries = self._walker.summaries
         if isinstance(func, ast.Name) and func.id not in scope.local_names:
-            return summaries.closers.get(func.id, frozenset())
+            return summaries.closer_params(func.id, False)
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in {"self", "cls"}:
-            return summaries.method_closers.get(func.attr, frozenset())
+            return summaries.closer_params(func.attr, True)
         return frozenset()

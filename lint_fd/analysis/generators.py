@@ -6,7 +6,6 @@ import ast
 from dataclasses import dataclass
 
 from .flow import walk_scope_expr
-from .imports import iter_scope
 from .resources import Scope, SourceFinder
 
 FULL_CONSUMERS = frozenset(
@@ -26,8 +25,8 @@ class GeneratorInfo:
     infinite: bool = False
 
 
-def is_generator_function(func: ast.AST) -> bool:
-    return any(isinstance(node, (ast.Yield, ast.YieldFrom)) for node in iter_scope(func))
+def is_generator_function(nodes: list) -> bool:
+    return any(isinstance(node, (ast.Yield, ast.YieldFrom)) for node in nodes)
 
 
 def is_context_manager(func: ast.AST) -> bool:
@@ -39,10 +38,10 @@ def is_context_manager(func: ast.AST) -> bool:
     return False
 
 
-def holds_managed_resource_across_yield(func: ast.AST, scope: Scope, finder: SourceFinder) -> bool:
+def holds_managed_resource_across_yield(scope: Scope, finder: SourceFinder) -> bool:
     """``with open(p) as f: ... yield line``: protected, but held while suspended.
     Yielding the managed resource itself hands it to the consumer."""
-    for node in iter_scope(func):
+    for node in scope.nodes:
         if not isinstance(node, (ast.With, ast.AsyncWith)):
             continue
         targets = set()
@@ -76,9 +75,9 @@ def walk_scope_expr_deep(node: ast.AST):
                 stack.append(child)
 
 
-def is_infinite(func: ast.AST) -> bool:
+def is_infinite(nodes: list) -> bool:
     """A ``while True`` loop that yields and has no ``break`` or ``return`` of its own."""
-    for node in iter_scope(func):
+    for node in nodes:
         if isinstance(node, ast.While) and isinstance(node.test, ast.Constant) and node.test.value:
             yields = any(isinstance(n, (ast.Yield, ast.YieldFrom)) for n in walk_scope_expr_deep(node))
             if yields and not loop_has_exit(node, count_raise=False):
@@ -91,6 +90,8 @@ def loop_has_exit(loop: ast.AST, count_raise: bool = True) -> bool:
     stack = list(loop.body)
     while stack:
         node = stack.pop()
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
+            continue
         if isinstance(node, ast.Break):
             return True
         if isinstance(node, ast.Return) or (count_raise and isinstance(node, ast.Raise)):
@@ -143,8 +144,7 @@ class GeneratorUse:
 
     def unclosed_calls(self) -> list[tuple[ast.Call, GeneratorInfo]]:
         found = []
-        root = self.scope.body if self.scope.is_module else self.scope.node
-        for node in iter_scope(root):
+        for node in self.scope.nodes:
             if isinstance(node, ast.Call):
                 info = self.generator_of(node)
                 if info is not None and info.holds_resource and self.not_closed(node, info):
@@ -218,8 +218,7 @@ class GeneratorUse:
     def bound_not_closed(self, name: str, info: GeneratorInfo) -> bool:
         verdicts = []
         closed_in_finally = self._closed_in_finally(name)
-        root = self.scope.body if self.scope.is_module else self.scope.node
-        for node in iter_scope(root):
+        for node in self.scope.nodes:
             if isinstance(node, ast.Name) and node.id == name and isinstance(node.ctx, ast.Load):
                 verdicts.append(self.use_verdict(node, info))
         if closed_in_finally or "closed" in verdicts or "escape" in verdicts:
@@ -231,8 +230,7 @@ class GeneratorUse:
         return False
 
     def _closed_in_finally(self, name: str) -> bool:
-        root = self.scope.body if self.scope.is_module else self.scope.node
-        for node in iter_scope(root):
+        for node in self.scope.nodes:
             if isinstance(node, ast.Try) and node.finalbody:
                 for stmt in node.finalbody:
                     for inner in walk_scope_expr_deep(stmt):

@@ -28,28 +28,33 @@ STAR_EXPORTS = {
 class ImportMap:
     """Local name -> dotted qualified name, for one module."""
 
-    def __init__(self, tree: ast.AST):
+    def __init__(self, tree: ast.Module):
         self.names: dict[str, str] = {}
         #: names the module defines itself (def, class, assignment at module level)
         self.module_defined: set[str] = set()
         self.star_modules: list[str] = []
-        self._collect(tree)
+        self.add_imports(module_level_nodes(tree))
+        self._collect_definitions(tree)
 
-    def _collect(self, tree: ast.AST) -> None:
-        for node in ast.walk(tree):
+    def add_imports(self, nodes, into: dict | None = None) -> None:
+        """Record the imports among ``nodes`` (module level, or into a function's own table)."""
+        names = self.names if into is None else into
+        for node in nodes:
             if isinstance(node, ast.Import):
                 for alias in node.names:
                     if alias.asname:
-                        self.names[alias.asname] = alias.name
+                        names[alias.asname] = alias.name
                     else:
                         top = alias.name.split(".", 1)[0]
-                        self.names.setdefault(top, top)
+                        names.setdefault(top, top)
             elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
                 for alias in node.names:
                     if alias.name == "*":
                         self.star_modules.append(node.module)
                     else:
-                        self.names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+                        names[alias.asname or alias.name] = f"{node.module}.{alias.name}"
+
+    def _collect_definitions(self, tree: ast.Module) -> None:
         body = getattr(tree, "body", [])
         for stmt in body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
@@ -61,8 +66,10 @@ class ImportMap:
                         if isinstance(name, ast.Name):
                             self.module_defined.add(name.id)
 
-    def qualify_name(self, name: str, local_names: frozenset[str] = frozenset()) -> str | None:
+    def qualify_name(self, name: str, local_names: frozenset[str] = frozenset(), local_imports=None) -> str | None:
         """The dotted name ``name`` stands for, or None when it is a plain local."""
+        if local_imports and name in local_imports:
+            return local_imports[name]
         if name in local_names:
             return None
         if name in self.names:
@@ -76,7 +83,7 @@ class ImportMap:
             return f"builtins.{name}"
         return None
 
-    def qualify(self, expr: ast.AST, local_names: frozenset[str] = frozenset()) -> str | None:
+    def qualify(self, expr: ast.AST, local_names: frozenset[str] = frozenset(), local_imports=None) -> str | None:
         """Dotted name of ``Image.open``-like expressions (Name / Attribute chains)."""
         parts: list[str] = []
         while isinstance(expr, ast.Attribute):
@@ -84,7 +91,7 @@ class ImportMap:
             expr = expr.value
         if not isinstance(expr, ast.Name):
             return None
-        head = self.qualify_name(expr.id, local_names)
+        head = self.qualify_name(expr.id, local_names, local_imports)
         if head is None:
             return None
         parts.append(head)
@@ -97,7 +104,42 @@ class ImportMap:
         )
 
 
-def bound_names(func: ast.AST) -> frozenset[str]:
+def module_level_nodes(tree: ast.Module):
+    """Statements of the module body, entering ``if``/``try``/``with`` blocks but not defs or classes."""
+    stack = list(reversed(getattr(tree, "body", [])))
+    while stack:
+        node = stack.pop()
+        yield node
+        if isinstance(node, (ast.If, ast.Try, ast.With, ast.For, ast.While)) or type(node).__name__ == "TryStar":
+            for field in ("body", "orelse", "finalbody"):
+                stack.extend(reversed(getattr(node, field, [])))
+            for handler in getattr(node, "handlers", []):
+                stack.extend(reversed(handler.body))
+
+
+def scope_nodes(root, parents: dict) -> list[ast.AST]:
+    """All nodes of one scope (see :func:`iter_scope`), recording each one's parent in ``parents``."""
+    if isinstance(root, list):
+        stack = [(child, None) for child in reversed(root)]
+    else:
+        stack = [(child, root) for child in reversed(root.body)]
+    nodes = []
+    append = nodes.append
+    scope_boundaries = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)  # lambdas are entered
+    while stack:
+        node, parent = stack.pop()
+        append(node)
+        if parent is not None:
+            parents[node] = parent
+        if isinstance(node, scope_boundaries):
+            continue
+        children = [(child, node) for child in ast.iter_child_nodes(node)]
+        children.reverse()
+        stack.extend(children)
+    return nodes
+
+
+def bound_names(func: ast.AST, nodes=None) -> frozenset[str]:
     """Names bound locally in a function (parameters, assignments, imports, defs)."""
     names: set[str] = set()
     args = getattr(func, "args", None)
@@ -106,7 +148,7 @@ def bound_names(func: ast.AST) -> frozenset[str]:
             if arg is not None:
                 names.add(arg.arg)
     declared_global: set[str] = set()
-    for node in iter_scope(func):
+    for node in nodes if nodes is not None else iter_scope(func):
         if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
             names.add(node.id)
         elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):

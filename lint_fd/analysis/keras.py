@@ -12,7 +12,7 @@ import ast
 from dataclasses import dataclass, field
 
 from .generators import body_yields, loop_has_exit
-from .imports import ImportMap, iter_scope
+from .imports import ImportMap
 from .resources import Scope
 
 KERAS_ROOTS = ("tensorflow.", "keras.", "tf_keras.", "keras_preprocessing.")
@@ -42,7 +42,7 @@ class KerasAnalysis:
         self.imports = imports
         self.scopes = scopes
         self.module_kinds: dict[str, str] = {}
-        self.attribute_kinds: dict[str, str] = {}
+        self.attribute_kinds: dict[tuple[int, str], str] = {}  # (class, attribute) -> kind
         self.iterator_functions: set[str] = set()
         self.generator_functions: set[str] = set()
 
@@ -59,8 +59,7 @@ class KerasAnalysis:
         kinds: dict[str, str] = {}
         if not scope.is_module:
             kinds = {name: kind for name, kind in self.module_kinds.items() if name not in scope.local_names}
-        root = scope.body if scope.is_module else scope.node
-        for node in iter_scope(root):
+        for node in scope.nodes:
             if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
                 kind = self.kind_of(node.value, kinds, scope)
                 targets = node.targets if isinstance(node, ast.Assign) else [node.target]
@@ -92,8 +91,11 @@ class KerasAnalysis:
             else:
                 kinds[target.id] = kind
         elif isinstance(target, ast.Attribute) and isinstance(target.value, ast.Name) and target.value.id == "self":
+            key = (id(scope.class_node), target.attr)
             if kind is not None:
-                self.attribute_kinds[target.attr] = kind
+                self.attribute_kinds[key] = kind
+            elif self.attribute_kinds.get(key) is not None:
+                self.attribute_kinds[key] = None
         elif isinstance(target, (ast.Tuple, ast.List)):
             for element in target.elts:
                 self._bind(element, None, kinds, scope)
@@ -102,10 +104,10 @@ class KerasAnalysis:
         if isinstance(expr, ast.Name):
             return kinds.get(expr.id)
         if isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id == "self":
-            return self.attribute_kinds.get(expr.attr)
+            return self.attribute_kinds.get((id(scope.class_node), expr.attr))
         if isinstance(expr, ast.Call):
             func = expr.func
-            if is_image_data_generator(self.imports.qualify(func, scope.local_names)):
+            if is_image_data_generator(self.imports.qualify(func, scope.local_names, scope.imports)):
                 return GENERATOR
             if isinstance(func, ast.Attribute) and func.attr in FLOW_METHODS:
                 return ITERATOR if self.kind_of(func.value, kinds, scope) == GENERATOR else None

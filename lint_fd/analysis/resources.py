@@ -10,7 +10,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from .imports import ImportMap, bound_names, iter_scope
+from .imports import ImportMap, bound_names, scope_nodes
 
 
 @dataclass(frozen=True)
@@ -74,17 +74,29 @@ class Scope:
     escaping: frozenset[str] = frozenset()
     is_generator: bool = False
     is_context_manager: bool = False
+    #: every node of the scope, in source order (nested scopes not entered)
+    nodes: list = field(default_factory=list)
+    #: the function's own imports (they shadow the module's)
+    imports: dict = field(default_factory=dict)
+
+    @property
+    def root(self):
+        return self.body if self.is_module else self.node
 
 
-def make_scope(node: ast.AST, class_node: ast.ClassDef | None = None) -> Scope:
+def make_scope(node: ast.AST, class_node: ast.ClassDef | None = None, parents: dict | None = None) -> Scope:
+    """A scope with its nodes listed once (parents recorded in ``parents``)."""
+    parents = {} if parents is None else parents
     if isinstance(node, ast.Module):
         scope = Scope(node, node.body, frozenset(), is_module=True)
+        scope.nodes = scope_nodes(node.body, parents)
     else:
+        nodes = scope_nodes(node, parents)
         args = node.args
         params = frozenset(
             a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg] if a
         )
-        scope = Scope(node, node.body, bound_names(node), class_node, params=params)
+        scope = Scope(node, node.body, bound_names(node, nodes), class_node, params=params, nodes=nodes)
         for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
             if arg.annotation is not None and _annotation_is_path(arg.annotation):
                 scope.path_names.add(arg.arg)
@@ -109,11 +121,11 @@ class SourceFinder:
 
     # -- name helpers -------------------------------------------------------
     def qualify(self, expr: ast.AST, scope: Scope) -> str | None:
-        return self.imports.qualify(expr, scope.local_names)
+        return self.imports.qualify(expr, scope.local_names, scope.imports)
 
     def learn_scope_names(self, scope: Scope) -> None:
         """Record which local names hold paths and which hold file objects."""
-        for node in iter_scope(scope.node if not scope.is_module else scope.body):
+        for node in scope.nodes:
             if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
                 self._learn_binding(node.targets[0].id, node.value, scope)
             elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:

@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from enum import Enum
 
 from .resources import ResourceKind, Scope, SourceFinder
-from .imports import iter_scope
 from . import names
 
 
@@ -44,6 +43,7 @@ class Site:
     leaked_error: bool = False
     escaped: bool = False
     released: bool = False
+    walrus: bool = False
     open_across_yield: bool = False
     unprotected_yield: bool = False
 
@@ -69,8 +69,7 @@ class ScopeSites:
 def find_sites(scope: Scope, finder: SourceFinder, parents: dict[ast.AST, ast.AST]) -> ScopeSites:
     """Every opening call of ``scope`` with its fate decided from the syntax around it."""
     result = ScopeSites()
-    root = scope.body if scope.is_module else scope.node
-    for node in iter_scope(root):
+    for node in scope.nodes:
         if not isinstance(node, ast.Call):
             continue
         kind = finder.resource_kind(node, scope)
@@ -143,6 +142,7 @@ def _classify(call: ast.Call, kind: ResourceKind, scope: Scope, finder: SourceFi
         # else: Image.open(p).convert(...) / open(p).read() / Image.open(p).size -> temporary
     elif isinstance(parent, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and node is parent.value:
         _bind_to_targets(site, parent, scope)
+        site.walrus = isinstance(parent, ast.NamedExpr)
     elif isinstance(parent, (ast.Tuple, ast.List)) and isinstance(parents.get(parent), ast.Assign) and \
             isinstance(parents[parent].targets[0], (ast.Tuple, ast.List)) and parent is parents[parent].value:
         assign = parents[parent]
@@ -163,7 +163,7 @@ def _classify(call: ast.Call, kind: ResourceKind, scope: Scope, finder: SourceFi
     elif isinstance(parent, COMPREHENSIONS + (ast.GeneratorExp,)) and node in (
         getattr(parent, "elt", None), getattr(parent, "value", None)
     ):
-        _classify_comprehension(site, parent, scope, parents)
+        _classify_comprehension(site, parent, scope, finder, parents)
     elif isinstance(parent, ast.keyword):
         _classify_argument(site, parents.get(parent), node, scope, finder, parents)
     elif isinstance(parent, ast.Call) and node is not parent.func:
@@ -232,47 +232,72 @@ def _call_holder_fate(call: ast.Call, scope: Scope, parents):
     return Fate.TEMPORARY, frozenset(), None
 
 
-def _classify_comprehension(site: Site, comp: ast.AST, scope: Scope, parents) -> None:
+def _classify_comprehension(site: Site, comp: ast.AST, scope: Scope, finder: SourceFinder, parents) -> None:
     """``[Image.open(p) for p in paths]``: all kept together, LFD103 unless released or escaping."""
     node = comp
     parent = parents.get(node)
     if isinstance(comp, ast.GeneratorExp):
         # a lazy generator expression opens one at a time unless something materialises it
-        if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and parent.func.id in {
-            "list", "tuple", "set", "sorted", "dict", "frozenset"
-        }:
-            node, parent = parent, parents.get(parent)
-        else:
+        materialised = isinstance(parent, ast.Call) and (
+            (isinstance(parent.func, ast.Name) and parent.func.id in MATERIALISERS)
+            or (isinstance(parent.func, ast.Attribute) and parent.func.attr in {"extend", "update"})
+        )
+        if not materialised:
             site.fate = Fate.TEMPORARY
             return
+        if isinstance(parent.func, ast.Name):
+            node, parent = parent, parents.get(parent)
     site.accumulated = True
     site.contained = True
+    site.fate, site.aliases = _holder_fate(node, scope, finder, parents)
+
+
+MATERIALISERS = frozenset({"list", "tuple", "set", "sorted", "dict", "frozenset"})
+
+
+def _holder_fate(node: ast.AST, scope: Scope, finder: SourceFinder, parents) -> tuple[Fate, frozenset[str]]:
+    """What becomes of a value that holds resources (a comprehension, a container, a wrapper).
+
+    BOUND with no names means: kept alive together for one statement, then dropped."""
+    parent = parents.get(node)
     if isinstance(parent, (ast.Return, ast.Yield, ast.YieldFrom, ast.Lambda)):
-        site.fate = Fate.ESCAPED
-        return
+        return Fate.ESCAPED, frozenset()
     if isinstance(parent, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and node is parent.value:
         targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
         target = targets[0]
-        if isinstance(target, ast.Name) and target.id not in names.escaping_names(scope):
-            site.fate = Fate.BOUND
-            site.aliases = frozenset({target.id})
-        else:
-            site.fate = Fate.ESCAPED
-        return
-    if isinstance(parent, ast.Call) and isinstance(parent.func, ast.Attribute) and parent.func.attr in {"extend", "update"}:
-        root = names.root_name(parent.func.value)
-        if root is not None and names.is_local_container(root, scope):
-            site.fate = Fate.BOUND
-            site.aliases = frozenset({root})
-        else:
-            site.fate = Fate.ESCAPED
-        return
-    if isinstance(parent, ast.Call) or isinstance(parent, (ast.For, ast.AsyncFor, ast.Expr)):
-        # kept alive together for the duration of a call or a loop, then dropped
-        site.fate = Fate.BOUND
-        site.aliases = frozenset()
-        return
-    site.fate = Fate.TEMPORARY
+        if isinstance(target, ast.Name):
+            if target.id in names.escaping_names(scope):
+                return Fate.ESCAPED, frozenset()
+            return Fate.BOUND, frozenset({target.id})
+        if isinstance(target, ast.Subscript):
+            root = names.root_name(target.value)
+            if root is not None and names.is_local_container(root, scope):
+                return Fate.BOUND, frozenset({root})
+        return Fate.ESCAPED, frozenset()
+    if isinstance(parent, (ast.ListComp, ast.SetComp, ast.GeneratorExp)) and node is parent.elt or (
+        isinstance(parent, ast.DictComp) and node is parent.value
+    ):
+        return _holder_fate(parent, scope, finder, parents)
+    if isinstance(parent, (ast.Tuple, ast.List, ast.Set, ast.Dict, ast.Starred, ast.IfExp, ast.BoolOp)):
+        return _holder_fate(parent, scope, finder, parents)
+    if isinstance(parent, ast.keyword):
+        node, parent = parent, parents.get(parent)
+    if isinstance(parent, ast.Call) and node is not parent.func:
+        func = parent.func
+        if isinstance(func, ast.Attribute) and func.attr in CONTAINER_ADDERS:
+            root = names.root_name(func.value)
+            if root is not None and names.is_local_container(root, scope):
+                return Fate.BOUND, frozenset({root})
+            return Fate.ESCAPED, frozenset()
+        qualified = finder.qualify(func, scope)
+        if names.is_reader_call(func, qualified):
+            return Fate.BOUND, frozenset()
+        if names.is_wrapper_call(func, qualified, finder):
+            return _holder_fate(parent, scope, finder, parents)
+        if isinstance(parents.get(parent), (ast.Return, ast.Yield, ast.YieldFrom)):
+            return Fate.ESCAPED, frozenset()
+        return Fate.BOUND, frozenset()
+    return Fate.BOUND, frozenset()
 
 
 def _classify_argument(site: Site, call: ast.AST, arg: ast.AST, scope: Scope, finder: SourceFinder, parents) -> None:
