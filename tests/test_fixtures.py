@@ -1,6 +1,6 @@
 """The fixture harness: every fixture, through every door, exactly as annotated.
 
-A fixture is a valid Python file under ``fixtures/article/`` or ``fixtures/rules/``.
+A fixture is a valid Python file under ``fixtures/article/``, ``fixtures/rules/`` or ``fixtures/realistic/``.
 A line whose comment ends with ``# expect: LFD101`` (or ``# expect: LFD101, LFD301``)
 must be reported with exactly those codes; every other line must stay silent.
 Fixtures run in strict mode (LFD104 on) through three doors:
@@ -39,7 +39,7 @@ import lint_fd.api
 from lint_fd.diagnostics import RULES, Diagnostic
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURE_DIRS = (ROOT / "fixtures" / "article", ROOT / "fixtures" / "rules")
+FIXTURE_DIRS = (ROOT / "fixtures" / "article", ROOT / "fixtures" / "rules", ROOT / "fixtures" / "realistic")
 FIXTURES = sorted(path for folder in FIXTURE_DIRS for path in folder.glob("*.py"))
 DOORS = ("flake8", "pylint", "cli")
 SYMBOL_TO_CODE = {info.symbol: code for code, info in RULES.items()} | {"syntax-error": "E999"}

@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from ..diagnostics import Diagnostic
 from ..settings import Settings
 from . import generators as gen
-from .flow import BudgetExceeded, FlowWalker, Summaries, released_names
+from .flow import BudgetExceeded, FlowWalker, Summaries, held_names, released_names
 from .imports import ImportMap
 from .keras import KerasAnalysis, KerasFindings
 from .resources import FILE, FILE_FACTORIES, IMAGE_FACTORIES, ResourceKind, Scope, SourceFinder, make_scope
-from .sites import Fate, ScopeSites, Site, find_sites
+from .sites import CONTAINER_ADDERS, Fate, ScopeSites, Site, find_sites
 
 STEP_BUDGET_PER_NODE = 40
 FACTORY_ROUNDS = 5
@@ -114,7 +114,7 @@ class ModuleAnalysis:
         self.settings = settings
         self.imports = ImportMap(tree)
         self.finder = SourceFinder(self.imports, settings.resource_factories)
-        self.parents: dict[ast.AST, ast.AST] = {}
+        self.parents: dict[ast.AST, ast.AST] = self.finder.parents
         self.scopes: dict[int, Scope] = {}
         self.functions: dict[str, ast.AST] = {}
         self.methods: dict[str, ast.AST] = {}
@@ -255,6 +255,29 @@ class ModuleAnalysis:
                 indexes.add(index)
         return frozenset(indexes)
 
+    def keeper_params(self, name: str, is_method: bool) -> frozenset[int]:
+        """Parameters a function of the module keeps: stores on an attribute, in an
+        attribute's container, or returns (``self._file = file``)."""
+        func = (self.methods if is_method else self.functions).get(name)
+        if func is None:
+            return frozenset()
+        params = [a.arg for a in [*func.args.posonlyargs, *func.args.args]]
+        offset = 1 if is_method and params and params[0] in {"self", "cls"} else 0
+        scope = self.scope_of(func)
+        kept: set[str] = set()
+        for node in scope.nodes:
+            if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                if any(not isinstance(t, (ast.Name, ast.Tuple, ast.List)) for t in targets):
+                    kept |= held_names(node.value, self.finder, scope)
+            elif isinstance(node, ast.Return) and node.value is not None:
+                kept |= held_names(node.value, self.finder, scope)
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in CONTAINER_ADDERS:
+                if not isinstance(node.func.value, ast.Name) or node.func.value.id in scope.params:
+                    for arg in node.args:
+                        kept |= held_names(arg, self.finder, scope)
+        return frozenset(index for index, param in enumerate(params[offset:]) if param in kept)
+
     def _closes_on_every_path(self, func: ast.AST, param: str) -> bool:
         scope = self.scope_of(func)
         site = Site(None, FILE, Fate.BOUND, aliases=frozenset({param}))
@@ -269,7 +292,7 @@ class ModuleAnalysis:
     # -- main -----------------------------------------------------------------
     def run(self) -> ModuleFacts:
         facts = ModuleFacts()
-        summaries = Summaries(self.closer_params)
+        summaries = Summaries(self.closer_params, self.keeper_params)
         generator_infos: dict[str, gen.GeneratorInfo] = {}
         method_generator_infos: dict[str, gen.GeneratorInfo] = {}
         for scope in self.candidate_scopes():

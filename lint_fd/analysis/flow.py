@@ -82,15 +82,23 @@ class Summaries:
     ``compute(name, is_method)`` returns the indexes of the parameters that the function
     closes on every path."""
 
-    def __init__(self, compute):
-        self._compute = compute
-        self._cache: dict[tuple[str, bool], frozenset[int]] = {}
+    def __init__(self, closers, keepers=None):
+        self._closers = closers
+        self._keepers = keepers or (lambda name, is_method: frozenset())
+        self._cache: dict[tuple[str, bool, str], frozenset[int]] = {}
 
     def closer_params(self, name: str, is_method: bool) -> frozenset[int]:
-        key = (name, is_method)
+        return self._cached(name, is_method, "close", self._closers)
+
+    def keeper_params(self, name: str, is_method: bool) -> frozenset[int]:
+        """Parameters the function stores (on ``self``, in an attribute, returns): ownership moves."""
+        return self._cached(name, is_method, "keep", self._keepers)
+
+    def _cached(self, name: str, is_method: bool, what: str, compute) -> frozenset[int]:
+        key = (name, is_method, what)
         if key not in self._cache:
             self._cache[key] = frozenset()  # recursion guard
-            self._cache[key] = self._compute(name, is_method)
+            self._cache[key] = compute(name, is_method)
         return self._cache[key]
 
 
@@ -106,14 +114,16 @@ class FlowWalker:
         self.loaded_names = loaded_names
         self.budget = budget
         self.protect: list[frozenset[str]] = []
-        self._finally_memo: dict = {}
+        #: flags known true on the current path: ``if should_close: f = open(p)`` (see :func:`flag`)
+        self.conditions: list[str] = []
 
     # -- entry --------------------------------------------------------------
     def run(self, entry: Env | None = None) -> Flow:
         flow = self.block(self.scope.body, entry or {})
         end = join(flow.normal, flow.ret)
-        for site in end or {}:
-            site.leaked_normal = True
+        for site, alias_sets in (end or {}).items():
+            for aliases in alias_sets:
+                lose(site, aliases)
         for env in flow.exc.values():
             for site in env:
                 site.leaked_error = True
@@ -175,12 +185,27 @@ class FlowWalker:
         flow = Flow()
         env = self.header(stmt, [stmt.test], env, flow)
         when_true, when_false = self.split(stmt.test, env)
-        body = self.block(stmt.body, when_true) if when_true is not None else Flow()
-        orelse = self.block(stmt.orelse, when_false) if when_false is not None else Flow()
+        decision = truth_test(stmt.test)
+        if decision is not None and decision[3] != "truth":
+            decision = None  # only plain flags are remembered: `if should_close:`
+        body = self.guarded(stmt.body, when_true, decision)
+        orelse = self.guarded(stmt.orelse, when_false, _negated(decision))
         flow.absorb_jumps(body)
         flow.absorb_jumps(orelse)
         flow.normal = join(body.normal, orelse.normal)
         return flow
+
+    def guarded(self, stmts: list[ast.stmt], env: Env | None, decision) -> Flow:
+        """Walk a branch; resources opened in it remember the flag that guarded it."""
+        if env is None:
+            return Flow()
+        if decision is None:
+            return self.block(stmts, env)
+        self.conditions.append((decision[0], decision[1]))
+        try:
+            return self.block(stmts, env)
+        finally:
+            self.conditions.pop()
 
     def _For(self, stmt: ast.For, env: Env) -> Flow:
         flow = Flow()
@@ -279,7 +304,7 @@ class FlowWalker:
                 match = handler_matches(handler, kind)
                 if match == "none":
                     continue
-                handler_env = self.kill(assigned_handler_name(handler), exc_env)
+                handler_env = self.kill(assigned_handler_name(handler), after_exception(exc_env))
                 handled = self.block(handler.body, handler_env)
                 result.absorb_jumps(handled)
                 result.normal = join(result.normal, handled.normal)
@@ -365,10 +390,10 @@ class FlowWalker:
             self.yield_point(env)
         if facts.return_value is not None:
             env = self.drop_names(env, self.held(facts.return_value), as_release=False)
-        pending_aliases = [(targets, self.held(value)) for targets, value in facts.bindings]
-        env = self.kill(facts.killed, env)
-        for targets, held in pending_aliases:
-            env = self.add_aliases(env, held, targets)
+        bindings = [(targets, self.held(value)) for targets, value in facts.bindings]
+        env = self.rebind(env, facts.killed, bindings)
+        for name, truthy in facts.flags_set:
+            env = self.set_flag(env, name, truthy)
         for container, value in facts.container_adds:
             env = self.add_aliases(env, self.held(value), {container}, contained=True)
         for site in self.sites.by_statement.get(stmt, ()):
@@ -376,8 +401,15 @@ class FlowWalker:
                 site.leaked_normal = True
                 continue
             env = dict(env)
-            env[site] = env.get(site, frozenset()) | {site.aliases}
+            aliases = site.aliases | {flag(name, truthy) for name, truthy in self.conditions}
+            env[site] = env.get(site, frozenset()) | {aliases}
         return env
+
+    def set_flag(self, env: Env, name: str, truthy: bool) -> Env:
+        """``opened = True`` (or ``closed = False``) while a resource is open: on these
+        paths ``if opened:`` (``if not closed:``) is taken."""
+        marker = flag(name, truthy)
+        return {site: frozenset(a | {marker} for a in sets) for site, sets in env.items()}
 
     def held(self, expr: ast.AST | None) -> set[str]:
         return held_names(expr, self.finder, self.scope) if expr is not None else set()
@@ -411,14 +443,44 @@ class FlowWalker:
         if not env or not targets:
             return env
         result: Env = {}
+        targets = frozenset(targets) | {flag(t) for t in targets} | {flag(t, False) for t in targets}
         for site, alias_sets in env.items():
             kept = set()
             for aliases in alias_sets:
                 remaining = aliases - targets
-                if remaining:
+                if any(not is_flag(n) for n in remaining):
                     kept.add(remaining)
                 else:
-                    site.leaked_normal = True
+                    lose(site, aliases)
+            if kept:
+                result[site] = frozenset(kept)
+        return result
+
+    def rebind(self, env: Env, killed: set[str], bindings: list[tuple[frozenset[str], set[str]]]) -> Env:
+        """Assignments: ``b = a`` makes ``b`` another name of what ``a`` holds; a rebound
+        name stops naming what it held, and a resource left with no name is lost (LFD101)."""
+        if not env or not (killed or bindings):
+            return env
+        dropped = frozenset(killed) | {flag(t) for t in killed} | {flag(t, False) for t in killed}
+        result: Env = {}
+        for site, alias_sets in env.items():
+            kept = set()
+            for aliases in alias_sets:
+                gained: set[str] = set()
+                escaped = False
+                for targets, held in bindings:
+                    if aliases & held:
+                        escaping = {t for t in targets if t in self.scope.escaping}
+                        escaped = escaped or bool(escaping)
+                        gained |= targets - escaping
+                if escaped:
+                    site.escaped = True
+                    continue
+                remaining = (aliases - dropped) | gained
+                if any(not is_flag(n) for n in remaining):
+                    kept.add(frozenset(remaining))
+                else:
+                    lose(site, aliases)
             if kept:
                 result[site] = frozenset(kept)
         return result
@@ -474,21 +536,27 @@ class FlowWalker:
         decisions = [truth_test(test)]
         if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
             decisions = [truth_test(value) for value in test.values]
-            decisions = [(n, positive, False) for n, positive, _ in filter(None, decisions)]
+            decisions = [(n, positive, False, how) for n, positive, _, how in filter(None, decisions)]
         decisions = [d for d in decisions if d]
         if not decisions:
             return env, env
         when_true: Env = dict(env)
         when_false: Env = dict(env)
-        for name, positive, decisive in decisions:
+        for name, positive, decisive, how in decisions:
             for site, alias_sets in env.items():
-                with_name = frozenset(a for a in alias_sets if name in a)
-                if not with_name:
-                    continue
-                if positive and decisive:
-                    _remove(when_false, site, with_name)
-                elif not positive:
-                    _remove(when_true, site, with_name)
+                # the resource itself: always truthy, never None, not any other object
+                sure_true = {a for a in alias_sets if name in a}
+                if how == "truth":
+                    sure_true |= {a for a in alias_sets if flag(name) in a}
+                    sure_false = {a for a in alias_sets if flag(name, False) in a and name not in a}
+                else:
+                    sure_false = set()
+                holds = frozenset(sure_true) if positive else frozenset(sure_false)
+                fails = frozenset(sure_false) if positive else frozenset(sure_true)
+                if holds and decisive:
+                    _remove(when_false, site, holds)
+                if fails:
+                    _remove(when_true, site, fails)
         return when_true, when_false
 
     def release_iterated(self, stmt, env: Env) -> Env:
@@ -513,7 +581,10 @@ class FlowWalker:
             return "name:AssertionError"
         if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
             return None
-        exprs = [stmt.value] if isinstance(stmt, ast.Return) else [stmt]
+        if isinstance(stmt, ast.Return):
+            exprs = [stmt.value] if stmt.value is not None else []
+        else:
+            exprs = [stmt]
         return self.raise_kind_of(exprs, env)
 
     def raise_kind_of(self, exprs: list[ast.AST], env: Env, ignore_walrus: bool = False) -> str | None:
@@ -546,6 +617,35 @@ class FlowWalker:
         return kind
 
 
+def flag(name: str, truthy: bool = True) -> str:
+    """The pseudo-name recording "``name`` is true (or false) wherever this resource is open".
+
+    Flags live in the alias sets beside real names; ``=`` and ``!`` keep them apart."""
+    return ("=" if truthy else "!") + name
+
+
+def is_flag(name: str) -> bool:
+    return name[:1] in {"=", "!", "^"}
+
+
+#: marks the paths that went through an ``except``: a leak there is a leak on error (LFD102)
+EXCEPTION_PATH = "^exception"
+
+
+def after_exception(env: Env | None) -> Env | None:
+    if not env:
+        return env
+    return {site: frozenset(a | {EXCEPTION_PATH} for a in sets) for site, sets in env.items()}
+
+
+def lose(site: Site, aliases: frozenset) -> None:
+    """The resource is left open on this path: on a normal path (LFD101) or after an exception."""
+    if EXCEPTION_PATH in aliases:
+        site.leaked_error = True
+    else:
+        site.leaked_normal = True
+
+
 def _remove(env: Env, site: Site, alias_sets: frozenset) -> None:
     kept = env.get(site, frozenset()) - alias_sets
     if kept:
@@ -555,23 +655,30 @@ def _remove(env: Env, site: Site, alias_sets: frozenset) -> None:
 
 
 def truth_test(test: ast.AST):
-    """(name, is_positive, is_decisive) for ``x``, ``not x``, ``x is None``, ``x is not None``."""
+    """(name, is_positive, is_decisive, how) for ``x``, ``not x`` (how = "truth": also
+    meaningful for flags) and ``x is None``, ``x is not sys.stdin``, ``x != other`` (how =
+    "identity": meaningful only when ``x`` is the resource, a fresh object)."""
     if isinstance(test, ast.Name):
-        return test.id, True, True
+        return test.id, True, True, "truth"
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         inner = truth_test(test.operand)
-        return (inner[0], not inner[1], True) if inner else None
-    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.left, ast.Name):
-        right = test.comparators[0]
-        if isinstance(right, ast.Constant) and right.value is None:
-            op = test.ops[0]
+        return (inner[0], not inner[1], True, inner[3]) if inner else None
+    if isinstance(test, ast.Compare) and len(test.ops) == 1:
+        left, right, op = test.left, test.comparators[0], test.ops[0]
+        if not isinstance(left, ast.Name) and isinstance(right, ast.Name):
+            left, right = right, left
+        if isinstance(left, ast.Name) and not isinstance(right, ast.Name):
             if isinstance(op, (ast.IsNot, ast.NotEq)):
-                return test.left.id, True, True
+                return left.id, True, True, "identity"
             if isinstance(op, (ast.Is, ast.Eq)):
-                return test.left.id, False, True
+                return left.id, False, True, "identity"
     if isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "bool" and test.args:
         return truth_test(test.args[0])
     return None
+
+
+def _negated(decision):
+    return None if decision is None else (decision[0], not decision[1], decision[2], decision[3])
 
 
 def handler_matches(handler: ast.ExceptHandler, kind: str) -> str:
@@ -707,13 +814,10 @@ def held_names(expr: ast.AST, finder: SourceFinder, scope: Scope) -> set[str]:
         return held - targets
     if isinstance(expr, ast.Call):
         func = expr.func
-        if isinstance(func, ast.Attribute):
-            if func.attr in {"__enter__", "pop", "popleft", "get", "values", "items", "setdefault"}:
-                return held_names(func.value, finder, scope)
-            receiver = names.root_name(func.value)
-            if receiver is not None and not isinstance(func.value, ast.Call) and isinstance(func.value, ast.Name):
-                # a method of a local object: img.convert() is a new image; other.wrap(img) may keep img
-                return set()
+        if isinstance(func, ast.Attribute) and func.attr in {"__enter__", "pop", "popleft", "get", "values", "items",
+                                                              "setdefault"}:
+            return held_names(func.value, finder, scope)
+        # the receiver of a method is not kept: img.convert() is a new image; other.wrap(img) may keep img
         qualified = finder.qualify(func, scope)
         if names.is_reader_call(func, qualified):
             return set()
@@ -737,6 +841,7 @@ class StatementFacts:
         self.bindings: list[tuple[frozenset[str], ast.AST]] = []
         self.container_adds: list[tuple[str, ast.AST]] = []
         self.killed: set[str] = set()
+        self.flags_set: list[tuple[str, bool]] = []
         self._walker = walker
         scope = walker.scope
         if isinstance(stmt, ast.Return) and exprs == [stmt]:
@@ -770,6 +875,8 @@ class StatementFacts:
         if isinstance(target, ast.Name):
             self.killed.add(target.id)
             self.bindings.append((frozenset({target.id}), value))
+            if isinstance(value, ast.Constant) and isinstance(value.value, (bool, int)):
+                self.flags_set.append((target.id, bool(value.value)))
         elif isinstance(target, (ast.Tuple, ast.List)):
             if isinstance(value, (ast.Tuple, ast.List)) and len(value.elts) == len(target.elts):
                 for sub_target, sub_value in zip(target.elts, value.elts):
@@ -842,15 +949,20 @@ class StatementFacts:
         qualified = walker.finder.qualify(func, scope)
         if qualified == "builtins.setattr" and len(call.args) >= 3:
             self.escaped |= walker.held(call.args[2])
-        closes = self._closer_params(func, scope)
-        for index in closes:
-            if index < len(call.args):
-                self.released |= walker.held(call.args[index])
+        local = self._local_callee(func, scope)
+        if local is not None:
+            summaries = self._walker.summaries
+            for index in summaries.closer_params(*local):
+                if index < len(call.args):
+                    self.released |= walker.held(call.args[index])
+            for index in summaries.keeper_params(*local):
+                if index < len(call.args):
+                    self.escaped |= walker.held(call.args[index])
 
-    def _closer_params(self, func: ast.AST, scope: Scope) -> frozenset[int]:
-        summaries = self._walker.summaries
+    def _local_callee(self, func: ast.AST, scope: Scope) -> tuple[str, bool] | None:
+        """(name, is_method) when the call goes to a function or method of this module."""
         if isinstance(func, ast.Name) and func.id not in scope.local_names:
-            return summaries.closer_params(func.id, False)
+            return func.id, False
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in {"self", "cls"}:
-            return summaries.closer_params(func.attr, True)
-        return frozenset()
+            return func.attr, True
+        return None

@@ -22,6 +22,10 @@ STAR_EXPORTS = {
     "pathlib": {"Path", "PosixPath", "WindowsPath"},
     "io": {"open", "BytesIO", "StringIO"},
     "codecs": {"open"},
+    # os.open returns a descriptor number, not a file object
+    "os": {"open"},
+    "posix": {"open"},
+    "nt": {"open"},
 }
 
 

@@ -114,6 +114,8 @@ class SourceFinder:
     def __init__(self, imports: ImportMap, extra_factories: tuple[str, ...] = ()):
         self.imports = imports
         self.extra_factories = frozenset(extra_factories)
+        #: child -> parent links of the scopes listed so far (filled by the engine)
+        self.parents: dict[ast.AST, ast.AST] = {}
         #: module functions that return a fresh resource: name -> kind
         self.function_factories: dict[str, ResourceKind] = {}
         #: methods (any class of the module) that return a fresh resource: name -> kind
@@ -160,6 +162,18 @@ class SourceFinder:
             return self.is_path_expr(expr.value, scope)
         return False
 
+    def _checked_filelike(self, call: ast.Call, name: str) -> bool:
+        """``if isinstance(fp, io.BytesIO): img = Image.open(fp)``: a file object, checked."""
+        child: ast.AST = call
+        parent = self.parents.get(call)
+        while parent is not None and not isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            if isinstance(parent, (ast.If, ast.IfExp)) and child is not parent.test:
+                in_body = child in parent.body if isinstance(parent, ast.If) else child is parent.body
+                if in_body and _guard_says_filelike(parent.test, name):
+                    return True
+            child, parent = parent, self.parents.get(parent)
+        return False
+
     # -- the question -------------------------------------------------------
     def resource_kind(self, call: ast.Call, scope: Scope) -> ResourceKind | None:
         """The kind of resource ``call`` creates, or None when it creates none."""
@@ -200,12 +214,30 @@ class SourceFinder:
         if isinstance(arg, ast.Attribute):
             return arg.attr in FILELIKE_ATTRS
         if isinstance(arg, ast.Name):
-            if arg.id in scope.filelike_names:
+            if arg.id in scope.filelike_names or self._checked_filelike(call, arg.id):
                 return True
             if arg.id in scope.path_names:
                 return False
             return arg.id in FILELIKE_PARAM_NAMES or arg.id.endswith(FILELIKE_NAME_SUFFIXES)
         return False
+
+
+FILELIKE_TYPE_WORDS = ("BytesIO", "StringIO", "IOBase", "BufferedReader", "SpooledTemporaryFile")
+
+
+def _guard_says_filelike(test: ast.AST, name: str) -> bool:
+    """``isinstance(name, io.BytesIO)`` or ``hasattr(name, "read")``."""
+    if not (isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and len(test.args) == 2):
+        return False
+    subject, kind = test.args
+    if not (isinstance(subject, ast.Name) and subject.id == name):
+        return False
+    if test.func.id == "isinstance":
+        text = ast.unparse(kind)
+        return any(word in text for word in FILELIKE_TYPE_WORDS)
+    if test.func.id == "hasattr":
+        return isinstance(kind, ast.Constant) and kind.value in {"read", "seek"}
+    return False
 
 
 def _opens_descriptor_number(call: ast.Call) -> bool:

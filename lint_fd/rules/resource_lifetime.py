@@ -230,7 +230,7 @@ def check(facts, settings) -> list:
                 found.append(make(ResourcesAccumulated.code, *position, what=_capital(kind.what), fix=_keep_copies(kind)))
         elif site.leaked_normal:
             found.append(make(ResourceNotClosed.code, *position, what=_capital(kind.what), fix=f'open it with "{kind.opener}"'))
-        elif site.leaked_error:
+        elif site.leaked_error and site.released:  # a resource only ever handed on is not blamed for errors before
             found.append(make(ResourceNotClosedOnError.code, *position, what=_capital(kind.what),
                               fix=f'use "{kind.opener}" or close it in "finally"'))
     return found
