@@ -79,18 +79,22 @@ class GeneratorNotClosed(Rule):
 
     A suspended generator keeps its file open. CPython closes it when the
     generator object is freed, which for a temporary is at once, but a
-    generator referenced by a variable, an object in a reference cycle or a
-    stored traceback stays suspended, with its descriptor, for as long as that
-    reference lives.
+    generator referenced by a variable (measured below) or by anything else
+    that outlives the loop stays suspended, with its descriptor, for as long as
+    that reference lives.
 
     ## Evidence
 
-    `tests/runtime/test_lfd302.py` takes one item with `next(g)` from a
-    generator that reads a file and keeps `g` in a variable: the descriptor
-    stays open until `g.close()`. Wrapped in `contextlib.closing`, it is
-    released when the `with` block ends. A temporary generator in
-    `for x in gen(): break` is released at once on CPython, and the test
-    measures that too.
+    `tests/runtime/test_lfd302.py` runs a script that takes one record with
+    `next()` from a generator reading a file and keeps the generator in a
+    global: one descriptor stays open (also after `gc.collect()`) until
+    `records.close()`. Wrapped in `contextlib.closing`, nothing is open after
+    the `with` block. The test also measures where reference counting hides
+    the hazard: a temporary generator in `for x in read_records(p): break`
+    holds 0 descriptors right after the loop on CPython, because the
+    generator is freed (and its file closed) as the loop ends. The rule still
+    flags that shape, because the same loop with the generator kept in a
+    variable keeps the file open, as the first case shows.
 
     ## Example
 

@@ -25,11 +25,14 @@ class KerasIteratorClose(Rule):
 
     ## Evidence
 
-    `tests/runtime/test_lfd201.py` builds a `flow_from_directory` iterator
-    with TensorFlow's Keras, pulls batches, counts the descriptors that point
-    at the image folder (none between batches), calls `close()` and records
-    the `AttributeError`; inside `try: raise RuntimeError ... finally:
-    it.close()` the exception that propagates is `AttributeError`.
+    `tests/runtime/test_lfd201.py` builds iterators with all three factories
+    (`flow`, `flow_from_directory`, `flow_from_dataframe`) on TensorFlow's
+    Keras (and on keras-preprocessing when it is installed), feeds them to a
+    stand-in training function, and measures: the iterator has no `close()`
+    (nor `__exit__`); no descriptor points into the image folder between
+    batches; when training raises `RuntimeError` inside
+    `try: ... finally: it.close()` the exception that propagates is
+    `AttributeError`, with the `RuntimeError` only as its `__context__`.
     `docs/runtime-evidence.md` lists the versions measured.
 
     ## Example
@@ -77,10 +80,12 @@ class KerasIteratorUnboundedLoop(Rule):
 
     ## Evidence
 
-    `tests/runtime/test_lfd202.py` iterates a real `flow_from_directory`
-    iterator with `len(it) == 10` in a `for` loop, stopping it itself after
-    three times `len(it)` batches: the loop never stopped on its own. The
-    `islice(it, len(it))` version stops after exactly `len(it)` batches.
+    `tests/runtime/test_lfd202.py` runs a two-epoch training function over
+    real iterators with `len(it) == 10`, each epoch a plain `for` loop over
+    the iterator, and stops it itself at three times `len(it)` batches: the
+    loop was still running after 30 batches, where two epochs need 20. The
+    `islice(it, len(it))` version returns by itself after exactly 20 batches
+    (10 per epoch).
 
     ## Example
 

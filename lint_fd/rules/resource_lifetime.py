@@ -26,19 +26,26 @@ class ResourceNotClosed(Rule):
     until its pixels are loaded (single-frame images only) or until the object
     is freed. CPython frees it when the last reference goes, but references
     outlive the function more often than one expects: a stored exception's
-    traceback keeps the whole frame alive, a suspended generator keeps its
-    locals, a reference cycle waits for the garbage collector, and PyPy has no
-    reference counting at all. Each such image is one descriptor, and data
-    loaders run millions of them until `OSError: [Errno 24] Too many open files`.
+    traceback keeps the whole frame alive, a long-lived variable keeps the
+    image, a suspended generator keeps its locals (the first two are measured
+    below; generators under LFD301/LFD302). Each such image is one descriptor,
+    and a loader that keeps them runs into `OSError: [Errno 24] Too many open
+    files` (measured under LFD103). Interpreters without reference counting,
+    such as PyPy, close it only at a collection; lint_fd has not measured them.
 
     ## Evidence
 
-    `tests/runtime/test_lfd101.py` runs the example below with Pillow: while a
-    caller keeps the exception the function raised, the image's descriptor
-    stays open (measured in `/proc/self/fd`), and Python emits a
-    `ResourceWarning: unclosed file` when it is finally freed. The fixed
-    version holds no descriptor at that point. `lint-fd confirm` repeats the
-    measurement on your installed versions.
+    `tests/runtime/test_lfd101.py` runs two cases with Pillow. In the first,
+    `image_size()` opens a PNG and raises before returning; while the caller
+    keeps the exception, the image's descriptor stays open (1 descriptor into
+    the data folder in `/proc/self/fd`, still 1 after `gc.collect()`), and a
+    `ResourceWarning: unclosed file` appears when the exception is dropped.
+    In the second, a script opens a 3-frame GIF into a global and converts
+    it: the descriptor stays open after the pixels are loaded, for as long as
+    the global lives. The `with` versions hold 0 descriptors and warn nothing.
+    When the function simply returns, CPython frees the image at once (0
+    descriptors) but still warns; the test measures that too.
+    `lint-fd confirm` repeats the measurements on your installed versions.
 
     ## Example
 
@@ -179,8 +186,10 @@ class ResourceTemporary(Rule):
     On CPython the temporary is usually freed at the end of the statement, so
     the descriptor does not build up: this rule is about hygiene and
     portability. Each such temporary still emits `ResourceWarning: unclosed
-    file` (visible under `python -X dev` and in pytest), and on PyPy or inside
-    a reference cycle the descriptor stays open until a collection.
+    file` (visible under `python -X dev` and in pytest): the file was closed by
+    the garbage collector, not by the program. On interpreters without
+    reference counting (PyPy, not measured by lint_fd) it would stay open until
+    a collection.
 
     ## Evidence
 
