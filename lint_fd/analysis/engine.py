@@ -230,15 +230,27 @@ class ModuleAnalysis:
                         bound[node.targets[0].id] = kind
             elif isinstance(node, ast.Return) and node.value is not None:
                 returns.append(node.value)
-        closed = released_names(func.body) if bound else set()
+        returns_bound_name = False
         for value in returns:
             for candidate in _value_alternatives(value):
                 if isinstance(candidate, ast.Call):
                     kind = self.finder.resource_kind(candidate, scope)
                     if kind is not None:
                         return kind
-                elif isinstance(candidate, ast.Name) and candidate.id in bound and candidate.id not in closed:
-                    return bound[candidate.id]
+                elif isinstance(candidate, ast.Name) and candidate.id in bound:
+                    returns_bound_name = True
+        if returns_bound_name:
+            # follow the paths: is the resource still open when it is returned on some path?
+            sites = find_sites(scope, self.finder, self.parents)
+            walker = FlowWalker(scope, self.finder, sites, Summaries(self.closer_params, self.keeper_params),
+                                frozenset(), STEP_BUDGET_PER_NODE * len(scope.nodes) + 1000)
+            try:
+                walker.run()
+            except BudgetExceeded:
+                return None
+            for site in sites.sites:
+                if site.returned:
+                    return site.kind
         return None
 
     # -- helpers that close what they are given --------------------------------

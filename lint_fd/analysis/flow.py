@@ -389,7 +389,11 @@ class FlowWalker:
         if facts.yields:
             self.yield_point(env)
         if facts.return_value is not None:
-            env = self.drop_names(env, self.held(facts.return_value), as_release=False)
+            returned = self.held(facts.return_value)
+            for site, alias_sets in env.items():
+                if any(aliases & returned for aliases in alias_sets):
+                    site.returned = True
+            env = self.drop_names(env, returned, as_release=False)
         bindings = [(targets, self.held(value)) for targets, value in facts.bindings]
         env = self.rebind(env, facts.killed, bindings)
         for name, truthy in facts.flags_set:

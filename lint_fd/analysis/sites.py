@@ -44,6 +44,7 @@ class Site:
     escaped: bool = False
     released: bool = False
     walrus: bool = False
+    returned: bool = False  # handed to the caller by a return on some path
     open_across_yield: bool = False
     unprotected_yield: bool = False
 
