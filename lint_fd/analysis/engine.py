@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import re
+import sys
 from dataclasses import dataclass, field
 
 from ..diagnostics import Diagnostic
@@ -24,6 +25,7 @@ from .resources import FILE, FILE_FACTORIES, IMAGE_FACTORIES, ResourceKind, Scop
 from .sites import CONTAINER_ADDERS, Fate, ScopeSites, Site, find_sites
 
 STEP_BUDGET_PER_NODE = 40
+DEEP_NESTING_RECURSION_LIMIT = 20_000
 FACTORY_ROUNDS = 5
 COMPOUND_FIELDS = ("body", "orelse", "finalbody")
 
@@ -46,7 +48,12 @@ def analyze(tree: ast.AST, source: str, settings: Settings) -> list[Diagnostic]:
         name.rsplit(".", 1)[-1] in source for name in settings.resource_factories
     ):
         return []
-    facts = ModuleAnalysis(tree, source, settings).run()
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, DEEP_NESTING_RECURSION_LIMIT))  # the walk recurses with the nesting
+    try:
+        facts = ModuleAnalysis(tree, source, settings).run()
+    finally:
+        sys.setrecursionlimit(limit)
     from ..rules import check_all
 
     return check_all(facts, settings)
@@ -120,6 +127,7 @@ class ModuleAnalysis:
         self.methods: dict[str, ast.AST] = {}
         self.class_of: dict[int, ast.ClassDef] = {}
         self.def_ranges: list[tuple[int, int]] = []
+        self._summaries: Summaries | None = None
         for stmt in tree.body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self.functions[stmt.name] = stmt
@@ -242,8 +250,8 @@ class ModuleAnalysis:
         if returns_bound_name:
             # follow the paths: is the resource still open when it is returned on some path?
             sites = find_sites(scope, self.finder, self.parents)
-            walker = FlowWalker(scope, self.finder, sites, Summaries(self.closer_params, self.keeper_params),
-                                frozenset(), STEP_BUDGET_PER_NODE * len(scope.nodes) + 1000)
+            walker = FlowWalker(scope, self.finder, sites, self.summaries(), frozenset(),
+                                STEP_BUDGET_PER_NODE * len(scope.nodes) + 1000)
             try:
                 walker.run()
             except BudgetExceeded:
@@ -253,7 +261,15 @@ class ModuleAnalysis:
                     return site.kind
         return None
 
-    # -- helpers that close what they are given --------------------------------
+    # -- helpers that close or keep what they are given ------------------------
+    def summaries(self) -> Summaries:
+        if self._summaries is None:
+            self._summaries = Summaries(self.closer_params, self.keeper_params, self.is_module_function)
+        return self._summaries
+
+    def is_module_function(self, name: str, is_method: bool) -> bool:
+        return name in (self.methods if is_method else self.functions)
+
     def closer_params(self, name: str, is_method: bool) -> frozenset[int]:
         func = (self.methods if is_method else self.functions).get(name)
         if func is None:
@@ -304,7 +320,7 @@ class ModuleAnalysis:
     # -- main -----------------------------------------------------------------
     def run(self) -> ModuleFacts:
         facts = ModuleFacts()
-        summaries = Summaries(self.closer_params, self.keeper_params)
+        summaries = self.summaries()
         generator_infos: dict[str, gen.GeneratorInfo] = {}
         method_generator_infos: dict[str, gen.GeneratorInfo] = {}
         for scope in self.candidate_scopes():
@@ -314,6 +330,11 @@ class ModuleAnalysis:
                 self._walk(scope, sites, summaries)
             if scope.is_generator and not scope.is_context_manager:
                 bound = [s for s in sites.sites if s.fate is Fate.BOUND]
+                for site in sites.sites:
+                    if site.iterated_by is not None and gen.body_yields(site.iterated_by):
+                        # for line in open(p): yield ... -- open across every yield of the loop
+                        site.open_across_yield = site.unprotected_yield = True
+                        bound.append(site)
                 facts.generator_sites.extend(bound)
                 info = gen.GeneratorInfo(scope.node.name)
                 info.holds_resource = any(s.open_across_yield for s in bound) or gen.holds_managed_resource_across_yield(
@@ -341,8 +362,8 @@ class ModuleAnalysis:
         walker = FlowWalker(scope, self.finder, sites, summaries, loaded, budget)
         try:
             walker.run()
-        except BudgetExceeded:
-            for site in sites.sites:  # too costly to follow: say nothing rather than guess
+        except (BudgetExceeded, RecursionError):
+            for site in sites.sites:  # too costly or too deep to follow: say nothing rather than guess
                 if site.fate is Fate.BOUND:
                     site.fate = Fate.ESCAPED
 

@@ -79,13 +79,18 @@ class Flow:
 class Summaries:
     """What the module's own functions do with what they are given, computed on first use.
 
-    ``compute(name, is_method)`` returns the indexes of the parameters that the function
-    closes on every path."""
+    ``closers(name, is_method)``: indexes of the parameters the function closes on every
+    path; ``keepers``: those it returns or stores; ``known``: whether it is the module's own."""
 
-    def __init__(self, closers, keepers=None):
+    def __init__(self, closers, keepers=None, known=None):
         self._closers = closers
         self._keepers = keepers or (lambda name, is_method: frozenset())
+        self._known = known or (lambda name, is_method: False)
         self._cache: dict[tuple[str, bool, str], frozenset[int]] = {}
+
+    def is_known(self, name: str, is_method: bool) -> bool:
+        """Whether ``name`` is a function (or method) defined in this module."""
+        return self._known(name, is_method)
 
     def closer_params(self, name: str, is_method: bool) -> frozenset[int]:
         return self._cached(name, is_method, "close", self._closers)
@@ -114,6 +119,10 @@ class FlowWalker:
         self.loaded_names = loaded_names
         self.budget = budget
         self.protect: list[frozenset[str]] = []
+        #: local names that hold resources in a container (a list of open images)
+        self.containers: set[str] = {a for site in sites.sites if site.contained for a in site.aliases}
+        #: local dicts: list(d), sorted(d), tuple(d) copy their keys, not the resources
+        self.mappings: set[str] = mapping_names(scope)
         #: flags known true on the current path: ``if should_close: f = open(p)`` (see :func:`flag`)
         self.conditions: list[str] = []
 
@@ -400,6 +409,7 @@ class FlowWalker:
             env = self.set_flag(env, name, truthy)
         for container, value in facts.container_adds:
             env = self.add_aliases(env, self.held(value), {container}, contained=True)
+            self.containers.add(container)
         for site in self.sites.by_statement.get(stmt, ()):
             if not site.aliases:
                 site.leaked_normal = True
@@ -416,7 +426,14 @@ class FlowWalker:
         return {site: frozenset(a | {marker} for a in sets) for site, sets in env.items()}
 
     def held(self, expr: ast.AST | None) -> set[str]:
-        return held_names(expr, self.finder, self.scope) if expr is not None else set()
+        if expr is None:
+            return set()
+        return held_names(expr, self.finder, self.scope, self.containers - self.mappings, self.local_keeps)
+
+    def local_keeps(self, func: ast.AST) -> frozenset[int] | None:
+        """What a call to a function of this module may hand back or store, by argument index."""
+        local = local_callee(func, self.scope)
+        return None if local is None or not self.summaries.is_known(*local) else self.summaries.keeper_params(*local)
 
     def yield_point(self, env: Env) -> None:
         protected = frozenset().union(*self.protect) if self.protect else frozenset()
@@ -621,6 +638,31 @@ class FlowWalker:
         return kind
 
 
+MAPPING_FACTORIES = frozenset({"dict", "defaultdict", "OrderedDict", "Counter"})
+
+
+def mapping_names(scope: Scope) -> set[str]:
+    """Local names bound to a dict (literal, comprehension or constructor)."""
+    found = set()
+    for node in scope.nodes:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            value = node.value
+            if isinstance(value, (ast.Dict, ast.DictComp)) or (
+                isinstance(value, ast.Call) and (names.call_short_name(value) in MAPPING_FACTORIES)
+            ):
+                found.add(node.targets[0].id)
+    return found
+
+
+def local_callee(func: ast.AST, scope: Scope) -> tuple[str, bool] | None:
+    """(name, is_method) when a call may go to a function or method of this module."""
+    if isinstance(func, ast.Name) and func.id not in scope.local_names:
+        return func.id, False
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in {"self", "cls"}:
+        return func.attr, True
+    return None
+
+
 def flag(name: str, truthy: bool = True) -> str:
     """The pseudo-name recording "``name`` is true (or false) wherever this resource is open".
 
@@ -787,50 +829,70 @@ def _block_falls(stmts: list[ast.stmt]) -> bool:
     return all(can_fall_through(s) for s in stmts)
 
 
-def held_names(expr: ast.AST, finder: SourceFinder, scope: Scope) -> set[str]:
-    """Names whose object ``expr``'s value may be or contain (and so keep alive)."""
+#: builtins that copy a container: tuple(images) keeps every image that images holds
+CONTAINER_COPIES = frozenset(
+    {"builtins.list", "builtins.tuple", "builtins.sorted", "builtins.set", "builtins.frozenset", "builtins.dict",
+     "builtins.reversed"}
+)
+
+
+def held_names(expr: ast.AST, finder: SourceFinder, scope: Scope, containers=frozenset(), keeps=None) -> set[str]:
+    """Names whose object ``expr``'s value may be or contain (and so keep alive).
+
+    ``containers``: local names known to hold resources in a container (so ``tuple(images)``
+    keeps them); ``keeps(func)``: for a call to a function of the module, the indexes of the
+    arguments it may return or store, or None when the callee is unknown."""
+
+    def held(node: ast.AST) -> set[str]:
+        return held_names(node, finder, scope, containers, keeps)
+
     if isinstance(expr, ast.Name):
         return {expr.id}
     if isinstance(expr, (ast.Tuple, ast.List, ast.Set)):
-        return set().union(*(held_names(e, finder, scope) for e in expr.elts)) if expr.elts else set()
+        return set().union(*(held(e) for e in expr.elts)) if expr.elts else set()
     if isinstance(expr, ast.Dict):
-        return set().union(*(held_names(v, finder, scope) for v in expr.values)) if expr.values else set()
+        return set().union(*(held(v) for v in expr.values if v is not None)) if expr.values else set()
     if isinstance(expr, (ast.Starred, ast.NamedExpr, ast.Await)):
-        return held_names(expr.value, finder, scope)
+        return held(expr.value)
     if isinstance(expr, ast.IfExp):
-        return held_names(expr.body, finder, scope) | held_names(expr.orelse, finder, scope)
+        return held(expr.body) | held(expr.orelse)
     if isinstance(expr, ast.BoolOp):
-        return set().union(*(held_names(v, finder, scope) for v in expr.values))
+        return set().union(*(held(v) for v in expr.values))
     if isinstance(expr, ast.Subscript):
-        return held_names(expr.value, finder, scope)
+        return held(expr.value)
     if isinstance(expr, ast.Lambda):
         return {n.id for n in ast.walk(expr.body) if isinstance(n, ast.Name)}
     if isinstance(expr, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
         # [im for im in images] keeps what images holds; [im.size for im in images] does not
         element = expr.value if isinstance(expr, ast.DictComp) else expr.elt
-        held = held_names(element, finder, scope)
+        found = held(element)
         targets = set()
         for generator in expr.generators:
             targets |= assigned_names(generator.target)
-        if held & targets:
+        if found & targets:
             for generator in expr.generators:
-                held |= held_names(generator.iter, finder, scope)
-        return held - targets
+                found |= held(generator.iter)
+        return found - targets
     if isinstance(expr, ast.Call):
         func = expr.func
         if isinstance(func, ast.Attribute) and func.attr in {"__enter__", "pop", "popleft", "get", "values", "items",
                                                               "setdefault"}:
-            return held_names(func.value, finder, scope)
+            return held(func.value)
         # the receiver of a method is not kept: img.convert() is a new image; other.wrap(img) may keep img
         qualified = finder.qualify(func, scope)
+        if qualified in CONTAINER_COPIES:
+            return {name for arg in expr.args for name in held(arg) if name in containers}
         if names.is_reader_call(func, qualified):
             return set()
-        held: set[str] = set()
+        kept_indexes = keeps(func) if keeps is not None else None
+        if kept_indexes is not None:
+            return {name for index, arg in enumerate(expr.args) if index in kept_indexes for name in held(arg)}
+        found: set[str] = set()
         for arg in expr.args:
-            held |= held_names(arg, finder, scope)
+            found |= held(arg)
         for keyword in expr.keywords:
-            held |= held_names(keyword.value, finder, scope)
-        return held
+            found |= held(keyword.value)
+        return found
     return set()
 
 
@@ -953,7 +1015,7 @@ class StatementFacts:
         qualified = walker.finder.qualify(func, scope)
         if qualified == "builtins.setattr" and len(call.args) >= 3:
             self.escaped |= walker.held(call.args[2])
-        local = self._local_callee(func, scope)
+        local = local_callee(func, scope)
         if local is not None:
             summaries = self._walker.summaries
             for index in summaries.closer_params(*local):
@@ -963,10 +1025,4 @@ class StatementFacts:
                 if index < len(call.args):
                     self.escaped |= walker.held(call.args[index])
 
-    def _local_callee(self, func: ast.AST, scope: Scope) -> tuple[str, bool] | None:
-        """(name, is_method) when the call goes to a function or method of this module."""
-        if isinstance(func, ast.Name) and func.id not in scope.local_names:
-            return func.id, False
-        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in {"self", "cls"}:
-            return func.attr, True
-        return None
+

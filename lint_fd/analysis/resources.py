@@ -216,8 +216,8 @@ class SourceFinder:
         if isinstance(arg, ast.Name):
             if arg.id in scope.filelike_names or self._checked_filelike(call, arg.id):
                 return True
-            if arg.id in scope.path_names:
-                return False
+            if arg.id in scope.path_names or (arg.id in scope.local_names and arg.id not in scope.params):
+                return False  # a local bound to something else than a file object: a path
             return arg.id in FILELIKE_PARAM_NAMES or arg.id.endswith(FILELIKE_NAME_SUFFIXES)
         return False
 

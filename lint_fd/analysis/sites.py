@@ -45,6 +45,7 @@ class Site:
     released: bool = False
     walrus: bool = False
     returned: bool = False  # handed to the caller by a return on some path
+    iterated_by: ast.AST | None = None  # the for loop whose iterable it is (for line in open(p))
     open_across_yield: bool = False
     unprotected_yield: bool = False
 
@@ -161,6 +162,9 @@ def _classify(call: ast.Call, kind: ResourceKind, scope: Scope, finder: SourceFi
             site.contained = True
     elif isinstance(parent, (ast.comprehension,)):
         site.fate = Fate.TEMPORARY  # for x in open(p) inside a comprehension
+    elif isinstance(parent, (ast.For, ast.AsyncFor)) and node is parent.iter:
+        site.fate = Fate.TEMPORARY  # for line in open(p): open for the whole loop
+        site.iterated_by = parent
     elif isinstance(parent, COMPREHENSIONS + (ast.GeneratorExp,)) and node in (
         getattr(parent, "elt", None), getattr(parent, "value", None)
     ):
@@ -329,6 +333,7 @@ def _classify_argument(site: Site, call: ast.AST, arg: ast.AST, scope: Scope, fi
         site.aliases = outer.aliases
         site.contained = outer.contained
         site.statement = outer.statement
+        site.iterated_by = outer.iterated_by
         return
     # a lowercase function of unknown behaviour: it reads the resource and drops it
     grand = parents.get(call)
