@@ -11,6 +11,7 @@ lines are listed and walked; the rest of the tree is never visited.
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 import sys
 from dataclasses import dataclass, field
@@ -403,15 +404,27 @@ def innermost_scope_node(tree: ast.Module, line: int) -> ast.AST | None:
 
 
 def _statement_at(statements: list[ast.stmt], line: int) -> ast.stmt | None:
-    for statement in statements:
-        start = statement.lineno
-        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and statement.decorator_list:
-            start = min(start, statement.decorator_list[0].lineno)
-        if start <= line <= (statement.end_lineno or statement.lineno):
-            return statement
-        if start > line:
-            return None
-    return None
+    """The statement of ``statements`` (in source order) whose lines hold ``line``."""
+    index = bisect.bisect_right(_StartLines(statements), line) - 1
+    if index < 0:
+        return None
+    statement = statements[index]
+    return statement if line <= (statement.end_lineno or statement.lineno) else None
+
+
+class _StartLines:
+    """A read-only sequence of the first lines of statements (decorators included), for bisect."""
+
+    def __init__(self, statements: list[ast.stmt]):
+        self.statements = statements
+
+    def __len__(self) -> int:
+        return len(self.statements)
+
+    def __getitem__(self, index: int) -> int:
+        statement = self.statements[index]
+        decorators = getattr(statement, "decorator_list", None)
+        return min(statement.lineno, decorators[0].lineno) if decorators else statement.lineno
 
 
 def name_is_special(name: str) -> bool:

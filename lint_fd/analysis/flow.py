@@ -123,6 +123,8 @@ class FlowWalker:
         self.containers: set[str] = {a for site in sites.sites if site.contained for a in site.aliases}
         #: local dicts: list(d), sorted(d), tuple(d) copy their keys, not the resources
         self.mappings: set[str] = mapping_names(scope)
+        self._expression_nodes: dict[tuple[int, int], list[ast.AST]] = {}
+        self._facts: dict[tuple[int, int], StatementFacts] = {}
         #: flags known true on the current path: ``if should_close: f = open(p)`` (see :func:`flag`)
         self.conditions: list[str] = []
 
@@ -184,7 +186,7 @@ class FlowWalker:
     def header(self, stmt: ast.stmt, exprs: list[ast.AST], env: Env, flow: Flow) -> Env:
         """Evaluate the expressions of a compound statement's header (test, iterable, items)."""
         after = self.effects(stmt, exprs, env)
-        kind = self.raise_kind_of(exprs, env, ignore_walrus=True)
+        kind = self.raise_kind_of(exprs, env)
         if kind is not None:
             flow.add_exc(kind, self.still_open(env, after, stmt))
         return after
@@ -390,7 +392,10 @@ class FlowWalker:
     # -- expression effects -------------------------------------------------
     def effects(self, stmt: ast.stmt, exprs: list[ast.AST], env: Env) -> Env:
         """Releases, escapes, yields, aliasing, rebinding and acquisitions of one statement."""
-        facts = StatementFacts(self, stmt, exprs, env)
+        key = (id(stmt), len(exprs))
+        facts = self._facts.get(key)
+        if facts is None:  # what a statement does to names does not depend on the state
+            facts = self._facts[key] = StatementFacts(self, stmt, exprs, env)
         if facts.released:
             env = self.drop_names(env, facts.released, as_release=True)
         if facts.escaped:
@@ -424,6 +429,15 @@ class FlowWalker:
         paths ``if opened:`` (``if not closed:``) is taken."""
         marker = flag(name, truthy)
         return {site: frozenset(a | {marker} for a in sets) for site, sets in env.items()}
+
+    def nodes_of(self, exprs: list[ast.AST]) -> list[ast.AST]:
+        """The nodes of a statement's expressions (nested scopes not entered), listed once."""
+        key = (id(exprs[0]), len(exprs)) if exprs else (0, 0)
+        nodes = self._expression_nodes.get(key)
+        if nodes is None:
+            nodes = [node for expr in exprs for node in walk_scope_expr(expr)]
+            self._expression_nodes[key] = nodes
+        return nodes
 
     def held(self, expr: ast.AST | None) -> set[str]:
         if expr is None:
@@ -608,33 +622,33 @@ class FlowWalker:
             exprs = [stmt]
         return self.raise_kind_of(exprs, env)
 
-    def raise_kind_of(self, exprs: list[ast.AST], env: Env, ignore_walrus: bool = False) -> str | None:
+    def raise_kind_of(self, exprs: list[ast.AST], env: Env) -> str | None:
         """``io`` for I/O methods of a resource (``f.read()``), ``any`` for other calls, None if nothing can raise."""
+        nodes = self.nodes_of(exprs)
         alias_names = {n for sets in env.values() for aliases in sets for n in aliases}
-        alias_names |= {n.target.id for expr in exprs for n in walk_scope_expr(expr) if isinstance(n, ast.NamedExpr)}
+        alias_names |= {n.target.id for n in nodes if isinstance(n, ast.NamedExpr)}
         kind = None
         opening: set[int] = set()  # (f := open(p)): the open itself is not a failure with f open
-        for expr in exprs:
-            for node in walk_scope_expr(expr):
-                if isinstance(node, ast.NamedExpr) and isinstance(node.value, ast.Call):
-                    opening.update(id(n) for n in walk_scope_expr(node.value))
-                if id(node) in opening:
-                    continue
-                if isinstance(node, ast.Await):
-                    return "any"
-                if not isinstance(node, ast.Call):
-                    continue
-                func = node.func
-                if isinstance(func, ast.Attribute) and func.attr in {"close", "__exit__", "enter_context", "callback"}:
-                    continue
-                if names_call(node, "closing"):
-                    continue
-                if isinstance(func, ast.Attribute) and func.attr in CONTAINER_ADDERS and kind is None:
-                    continue
-                if isinstance(func, ast.Attribute) and names.root_name(func.value) in alias_names:
-                    kind = kind or "io"
-                    continue
+        for node in nodes:
+            if isinstance(node, ast.NamedExpr) and isinstance(node.value, ast.Call):
+                opening.update(id(n) for n in walk_scope_expr(node.value))
+            if id(node) in opening:
+                continue
+            if isinstance(node, ast.Await):
                 return "any"
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            if isinstance(func, ast.Attribute) and func.attr in {"close", "__exit__", "enter_context", "callback"}:
+                continue
+            if names_call(node, "closing"):
+                continue
+            if isinstance(func, ast.Attribute) and func.attr in CONTAINER_ADDERS and kind is None:
+                continue
+            if isinstance(func, ast.Attribute) and names.root_name(func.value) in alias_names:
+                kind = kind or "io"
+                continue
+            return "any"
         return kind
 
 
@@ -915,9 +929,8 @@ class StatementFacts:
         if exprs == [stmt]:
             self._statement_bindings(stmt, scope)
         comprehension_sources: dict[str, str] = {}
-        for expr in exprs:
-            for node in walk_scope_expr(expr):
-                self._node(node, scope, comprehension_sources)
+        for node in walker.nodes_of(exprs):
+            self._node(node, scope, comprehension_sources)
 
     def _statement_bindings(self, stmt: ast.stmt, scope: Scope) -> None:
         if isinstance(stmt, ast.Assign):
