@@ -20,7 +20,7 @@ from ..diagnostics import Diagnostic
 from ..settings import Settings
 from . import generators as gen
 from .flow import BudgetExceeded, FlowWalker, Summaries, held_names, released_names
-from .imports import ImportMap
+from .imports import ImportMap, bound_names, iter_scope
 from .keras import KerasAnalysis, KerasFindings
 from .resources import FILE, FILE_FACTORIES, IMAGE_FACTORIES, ResourceKind, Scope, SourceFinder, make_scope
 from .sites import CONTAINER_ADDERS, Fate, ScopeSites, Site, find_sites
@@ -98,21 +98,50 @@ class SourceText:
 
 
 class NamesReadInFunctions:
-    """Module-level names that a function or class of the module mentions (long-lived state).
+    """Module-level names that a function or class of the module reads (long-lived state).
 
-    Answered from the text of the module's defs, so the defs need not be walked."""
+    The text of the module's defs says which of them mention a name; only those are
+    walked, to tell a read of the global from a local of the same name."""
 
-    def __init__(self, text: SourceText, ranges: list[tuple[int, int]]):
+    def __init__(self, text: SourceText, definitions: list[ast.stmt]):
         self.text = text
-        self.ranges = ranges
+        self.definitions = definitions
         self.cache: dict[str, bool] = {}
 
     def __contains__(self, name: object) -> bool:
         if not isinstance(name, str):
             return False
         if name not in self.cache:
-            self.cache[name] = self.text.mentions(name, self.ranges)
+            self.cache[name] = any(
+                self.text.mentions(name, [_line_range(d)]) and _reads_global(d, name) for d in self.definitions
+            )
         return self.cache[name]
+
+
+def _line_range(node: ast.stmt) -> tuple[int, int]:
+    decorators = getattr(node, "decorator_list", None)
+    start = min(node.lineno, decorators[0].lineno) if decorators else node.lineno
+    return start, getattr(node, "end_lineno", None) or node.lineno
+
+
+def _reads_global(definition: ast.stmt, name: str) -> bool:
+    """Whether a function (or class body) inside ``definition`` reads the module-level ``name``."""
+    for node in ast.walk(definition):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)):
+            scope_nodes = list(iter_scope(node)) if not isinstance(node, ast.Lambda) else list(ast.walk(node.body))
+            reads = any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Load) for n in scope_nodes)
+            if not reads:
+                continue
+            declared_global = any(isinstance(n, ast.Global) and name in n.names for n in scope_nodes)
+            if declared_global or isinstance(node, ast.Lambda) or name not in bound_names(node, scope_nodes):
+                return True
+        elif isinstance(node, ast.ClassDef):
+            for statement in node.body:
+                if not isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+                    isinstance(n, ast.Name) and n.id == name for n in ast.walk(statement)
+                ):
+                    return True
+    return False
 
 
 class ModuleAnalysis:
@@ -127,7 +156,7 @@ class ModuleAnalysis:
         self.functions: dict[str, ast.AST] = {}
         self.methods: dict[str, ast.AST] = {}
         self.class_of: dict[int, ast.ClassDef] = {}
-        self.def_ranges: list[tuple[int, int]] = []
+        self.definitions: list[ast.stmt] = []
         self._summaries: Summaries | None = None
         for stmt in tree.body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -138,7 +167,7 @@ class ModuleAnalysis:
                         self.methods.setdefault(item.name, item)
                         self.class_of[id(item)] = stmt
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-                self.def_ranges.append((stmt.lineno, getattr(stmt, "end_lineno", None) or stmt.lineno))
+                self.definitions.append(stmt)
 
     # -- scopes ---------------------------------------------------------------
     def scope_of(self, node: ast.AST) -> Scope:
@@ -147,7 +176,7 @@ class ModuleAnalysis:
         if scope is None:
             scope = make_scope(node, self.class_of.get(id(node)), self.parents)
             if scope.is_module:
-                scope.escaping = NamesReadInFunctions(self.text, self.def_ranges)
+                scope.escaping = NamesReadInFunctions(self.text, self.definitions)
             else:
                 scope.escaping = frozenset(
                     name for n in scope.nodes if isinstance(n, (ast.Global, ast.Nonlocal)) for name in n.names
