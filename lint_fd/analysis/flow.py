@@ -126,7 +126,9 @@ class FlowWalker:
         self._expression_nodes: dict[tuple[int, int], list[ast.AST]] = {}
         self._facts: dict[tuple[int, int], StatementFacts] = {}
         #: flags known true on the current path: ``if should_close: f = open(p)`` (see :func:`flag`)
-        self.conditions: list[str] = []
+        self.conditions: list[tuple[str, bool]] = []
+        #: condition key of a test expression -> the names it reads (rebinding one forgets it)
+        self.condition_names: dict[str, frozenset[str]] = {}
 
     # -- entry --------------------------------------------------------------
     def run(self, entry: Env | None = None) -> Flow:
@@ -197,8 +199,8 @@ class FlowWalker:
         env = self.header(stmt, [stmt.test], env, flow)
         when_true, when_false = self.split(stmt.test, env)
         decision = truth_test(stmt.test)
-        if decision is not None and decision[3] != "truth":
-            decision = None  # only plain flags are remembered: `if should_close:`
+        if decision is not None and decision[3] == "identity":
+            decision = None  # remembered: flags (`if should_close:`) and other tests (`if hasattr(fp, "read"):`)
         body = self.guarded(stmt.body, when_true, decision)
         orelse = self.guarded(stmt.orelse, when_false, _negated(decision))
         flow.absorb_jumps(body)
@@ -212,6 +214,8 @@ class FlowWalker:
             return Flow()
         if decision is None:
             return self.block(stmts, env)
+        if decision[3] == "expr":
+            self.condition_names[decision[0]] = decision[4]
         self.conditions.append((decision[0], decision[1]))
         try:
             return self.block(stmts, env)
@@ -478,7 +482,7 @@ class FlowWalker:
         if not env or not targets:
             return env
         result: Env = {}
-        targets = frozenset(targets) | {flag(t) for t in targets} | {flag(t, False) for t in targets}
+        targets = frozenset(targets) | self.markers_of(targets)
         for site, alias_sets in env.items():
             kept = set()
             for aliases in alias_sets:
@@ -496,7 +500,7 @@ class FlowWalker:
         name stops naming what it held, and a resource left with no name is lost (LFD101)."""
         if not env or not (killed or bindings):
             return env
-        dropped = frozenset(killed) | {flag(t) for t in killed} | {flag(t, False) for t in killed}
+        dropped = frozenset(killed) | self.markers_of(killed)
         result: Env = {}
         for site, alias_sets in env.items():
             kept = set()
@@ -519,6 +523,11 @@ class FlowWalker:
             if kept:
                 result[site] = frozenset(kept)
         return result
+
+    def markers_of(self, rebound) -> frozenset[str]:
+        """The flag markers that rebinding ``rebound`` makes stale."""
+        keys = set(rebound) | {key for key, read in self.condition_names.items() if read & set(rebound)}
+        return frozenset(flag(k) for k in keys) | frozenset(flag(k, False) for k in keys)
 
     def add_aliases(self, env: Env, held: set[str], targets, contained: bool = False) -> Env:
         if not held or not env:
@@ -568,20 +577,20 @@ class FlowWalker:
             return (env, None) if test.value else (None, env)
         if not env:
             return env, env
-        decisions = [truth_test(test)]
+        decisions = [truth_test(test)] + identity_tests(test)
         if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
             decisions = [truth_test(value) for value in test.values]
-            decisions = [(n, positive, False, how) for n, positive, _, how in filter(None, decisions)]
+            decisions = [(n, positive, False, *rest) for n, positive, _, *rest in filter(None, decisions)]
         decisions = [d for d in decisions if d]
         if not decisions:
             return env, env
         when_true: Env = dict(env)
         when_false: Env = dict(env)
-        for name, positive, decisive, how in decisions:
+        for name, positive, decisive, how, *_ in decisions:
             for site, alias_sets in env.items():
                 # the resource itself: always truthy, never None, not any other object
-                sure_true = {a for a in alias_sets if name in a}
-                if how == "truth":
+                sure_true = {a for a in alias_sets if name in a} if how != "expr" else set()
+                if how in ("truth", "expr"):
                     sure_true |= {a for a in alias_sets if flag(name) in a}
                     sure_false = {a for a in alias_sets if flag(name, False) in a and name not in a}
                 else:
@@ -643,6 +652,8 @@ class FlowWalker:
                 continue
             if names_call(node, "closing"):
                 continue
+            if isinstance(func, ast.Name) and func.id in PURE_BUILTINS and func.id not in self.scope.local_names:
+                continue
             if isinstance(func, ast.Attribute) and func.attr in CONTAINER_ADDERS and kind is None:
                 continue
             if isinstance(func, ast.Attribute) and names.root_name(func.value) in alias_names:
@@ -666,6 +677,18 @@ def mapping_names(scope: Scope) -> set[str]:
             ):
                 found.add(node.targets[0].id)
     return found
+
+
+#: file and image methods that, handed over uncalled (``setwriter(err.write)``), keep their object alive
+BOUND_METHODS_KEPT = frozenset(
+    {"write", "writelines", "read", "readline", "readlines", "flush", "__next__", "__iter__", "show", "save"}
+)
+#: method-name prefixes of calls that store their argument on the receiver
+KEEPING_METHOD_PREFIXES = ("set", "add", "register", "attach", "push", "put", "store", "track", "append", "insert")
+
+
+#: builtins that do not raise for the arguments they are given in practice: no exception path
+PURE_BUILTINS = frozenset({"isinstance", "issubclass", "hasattr", "callable", "id", "type"})
 
 
 def local_callee(func: ast.AST, scope: Scope) -> tuple[str, bool] | None:
@@ -722,23 +745,36 @@ def truth_test(test: ast.AST):
         return test.id, True, True, "truth"
     if isinstance(test, ast.UnaryOp) and isinstance(test.op, ast.Not):
         inner = truth_test(test.operand)
-        return (inner[0], not inner[1], True, inner[3]) if inner else None
+        return (inner[0], not inner[1], True, *inner[3:]) if inner else None
     if isinstance(test, ast.Compare) and len(test.ops) == 1:
         left, right, op = test.left, test.comparators[0], test.ops[0]
         if not isinstance(left, ast.Name) and isinstance(right, ast.Name):
             left, right = right, left
-        if isinstance(left, ast.Name) and not isinstance(right, ast.Name):
-            if isinstance(op, (ast.IsNot, ast.NotEq)):
-                return left.id, True, True, "identity"
-            if isinstance(op, (ast.Is, ast.Eq)):
-                return left.id, False, True, "identity"
+        if isinstance(left, ast.Name) and not isinstance(right, ast.Name) and isinstance(
+            op, (ast.Is, ast.IsNot, ast.Eq, ast.NotEq)
+        ):
+            if isinstance(right, ast.Constant) and right.value is None or isinstance(op, (ast.Is, ast.IsNot)):
+                return left.id, isinstance(op, (ast.IsNot, ast.NotEq)), True, "identity"
     if isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "bool" and test.args:
         return truth_test(test.args[0])
-    return None
+    # any other test: remembered by its text, valid until a name it reads is rebound
+    read = frozenset(n.id for n in ast.walk(test) if isinstance(n, ast.Name))
+    return "?" + ast.dump(test), True, True, "expr", read
+
+
+def identity_tests(test: ast.AST) -> list:
+    """``file is not filename``: a freshly opened file is no other object, whichever side it is on."""
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.left, ast.Name) and isinstance(
+        test.comparators[0], ast.Name
+    ):
+        positive = isinstance(test.ops[0], (ast.IsNot, ast.NotEq))
+        if isinstance(test.ops[0], (ast.Is, ast.IsNot, ast.Eq, ast.NotEq)):
+            return [(test.left.id, positive, True, "identity"), (test.comparators[0].id, positive, True, "identity")]
+    return []
 
 
 def _negated(decision):
-    return None if decision is None else (decision[0], not decision[1], decision[2], decision[3])
+    return None if decision is None else (decision[0], not decision[1], *decision[2:])
 
 
 def handler_matches(handler: ast.ExceptHandler, kind: str) -> str:
@@ -1019,12 +1055,21 @@ class StatementFacts:
                     else:
                         self.escaped |= walker.held(value)
                 return
-        # a bound method handed over as a callback: stack.callback(f.close), atexit.register(f.close)
-        for arg in [*call.args, *(k.value for k in call.keywords)]:
-            if isinstance(arg, ast.Attribute) and arg.attr in {"close", "__exit__"}:
-                root = names.root_name(arg.value)
-                if root:
-                    self.released.add(root)
+        arguments = [*call.args, *(k.value for k in call.keywords)]
+        for arg in arguments:
+            if isinstance(arg, ast.Attribute) and isinstance(arg.value, ast.Name) and isinstance(arg.ctx, ast.Load):
+                if arg.attr in {"close", "__exit__"}:
+                    # stack.callback(f.close), atexit.register(f.close): closed by whoever calls it
+                    self.released.add(arg.value.id)
+                elif arg.attr in BOUND_METHODS_KEPT:
+                    # tracer.setwriter(err.write): the bound method keeps the file alive elsewhere
+                    self.escaped.add(arg.value.id)
+        if isinstance(func, ast.Attribute) and func.attr.lower().startswith(KEEPING_METHOD_PREFIXES):
+            # source.setByteStream(f), registry.register(img): a setter keeps what it is given
+            receiver = names.root_name(func.value)
+            if receiver is None or not names.is_local_container(receiver, scope):
+                for arg in arguments:
+                    self.escaped |= walker.held(arg)
         qualified = walker.finder.qualify(func, scope)
         if qualified == "builtins.setattr" and len(call.args) >= 3:
             self.escaped |= walker.held(call.args[2])
