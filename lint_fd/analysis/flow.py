@@ -605,7 +605,12 @@ class FlowWalker:
 
     def release_iterated(self, stmt, env: Env) -> Env:
         """``for im in images: im.close()`` closes what ``images`` holds."""
-        source = names.root_name(stmt.iter)
+        iterable = stmt.iter
+        while isinstance(iterable, ast.Call) and isinstance(iterable.func, ast.Name) and iterable.args and (
+            iterable.func.id in {"reversed", "list", "tuple", "sorted", "iter", "enumerate"}
+        ):
+            iterable = iterable.args[0]  # for f in reversed(handles): f.close()
+        source = names.root_name(iterable)
         if source is None or not env:
             return env
         loop_names = assigned_names(stmt.target)
