@@ -77,7 +77,9 @@ class SourceText:
         """Lines where one of ``names`` is followed by ``(``: candidate calls."""
         if not names:
             return set()
-        pattern = re.compile(r"\b(?:%s)\s*\(" % "|".join(sorted(map(re.escape, names))))
+        alternatives = "|".join(sorted(map(re.escape, names)))
+        # a call, or the opener handed to a map: map(Image.open, paths), pool.map(open, paths)
+        pattern = re.compile(r"\b(?:%s)\s*\(|map\s*\(\s*[\w.]*\b(?:%s)\s*," % (alternatives, alternatives))
         lines: set[int] = set()
         line, position = 1, 0
         for match in pattern.finditer(self.source):

@@ -75,14 +75,43 @@ def find_sites(scope: Scope, finder: SourceFinder, parents: dict[ast.AST, ast.AS
         if not isinstance(node, ast.Call):
             continue
         kind = finder.resource_kind(node, scope)
-        if kind is None:
-            continue
-        site = _classify(node, kind, scope, finder, parents)
+        if kind is not None:
+            site = _classify(node, kind, scope, finder, parents)
+        else:
+            site = _mapped_opener(node, scope, finder, parents)
+            if site is None:
+                continue
         result.sites.append(site)
         if site.fate is Fate.BOUND and site.statement is not None:
             result.by_statement.setdefault(site.statement, []).append(site)
             _mark_enclosing(site.statement, parents, scope, result.statements_with_sites)
     return result
+
+
+def _mapped_opener(call: ast.Call, scope: Scope, finder: SourceFinder, parents) -> Site | None:
+    """``list(map(Image.open, paths))``, ``pool.map(open, paths)``: one resource per item, made
+    by the map call itself (reported there)."""
+    func = call.func
+    is_builtin_map = finder.qualify(func, scope) == "builtins.map"
+    is_pool_map = isinstance(func, ast.Attribute) and func.attr in {"map", "imap"}
+    if not (is_builtin_map or is_pool_map) or not call.args:
+        return None
+    opener = call.args[0]
+    probe = ast.Call(func=opener, args=[ast.Name("p", ast.Load())], keywords=[])
+    kind = finder.resource_kind(probe, scope)
+    if kind is None:
+        return None
+    site = Site(call, kind, Fate.TEMPORARY, _statement_of(call, parents))
+    site.in_loop = _in_loop(call, parents, scope)
+    parent = parents.get(call)
+    if is_builtin_map and not (
+        isinstance(parent, ast.Call) and isinstance(parent.func, ast.Name) and parent.func.id in MATERIALISERS
+    ):
+        return site  # a lazy map opens one at a time: a temporary per item
+    holder = parent if is_builtin_map else call
+    site.accumulated = site.contained = True
+    site.fate, site.aliases = _holder_fate(holder, scope, finder, parents)
+    return site
 
 
 def _mark_enclosing(stmt: ast.AST, parents, scope: Scope, marked: set[int]) -> None:
