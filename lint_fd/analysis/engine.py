@@ -221,6 +221,7 @@ class ModuleAnalysis:
 
     def candidate_scopes(self) -> list[Scope]:
         """Scopes that call a factory, learning the module's own factories until none is new."""
+        self.summaries()
         seen: dict[int, Scope] = {}
         called: set[str] = set()
         for _ in range(FACTORY_ROUNDS):
@@ -297,6 +298,7 @@ class ModuleAnalysis:
     def summaries(self) -> Summaries:
         if self._summaries is None:
             self._summaries = Summaries(self.closer_params, self.keeper_params, self.is_module_function)
+            self.finder.summaries = self._summaries
         return self._summaries
 
     def is_module_function(self, name: str, is_method: bool) -> bool:

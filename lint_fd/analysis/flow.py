@@ -18,7 +18,8 @@ from dataclasses import dataclass, field
 
 from . import names
 from .resources import Scope, SourceFinder
-from .sites import CONTAINER_ADDERS, ScopeSites, Site
+from .sites import CONTAINER_ADDERS, KEEPING_METHOD_PREFIXES, ScopeSites, Site
+from .sites import local_callee
 
 Aliases = frozenset  # frozenset[str]
 Env = dict  # dict[Site, frozenset[Aliases]]
@@ -688,21 +689,10 @@ def mapping_names(scope: Scope) -> set[str]:
 BOUND_METHODS_KEPT = frozenset(
     {"write", "writelines", "read", "readline", "readlines", "flush", "__next__", "__iter__", "show", "save"}
 )
-#: method-name prefixes of calls that store their argument on the receiver
-KEEPING_METHOD_PREFIXES = ("set", "add", "register", "attach", "push", "put", "store", "track", "append", "insert")
 
 
 #: builtins that do not raise for the arguments they are given in practice: no exception path
 PURE_BUILTINS = frozenset({"isinstance", "issubclass", "hasattr", "callable", "id", "type"})
-
-
-def local_callee(func: ast.AST, scope: Scope) -> tuple[str, bool] | None:
-    """(name, is_method) when a call may go to a function or method of this module."""
-    if isinstance(func, ast.Name) and func.id not in scope.local_names:
-        return func.id, False
-    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in {"self", "cls"}:
-        return func.attr, True
-    return None
 
 
 def flag(name: str, truthy: bool = True) -> str:

@@ -116,6 +116,8 @@ class SourceFinder:
         self.extra_factories = frozenset(extra_factories)
         #: child -> parent links of the scopes listed so far (filled by the engine)
         self.parents: dict[ast.AST, ast.AST] = {}
+        #: what the module's own functions do with their arguments (set by the engine)
+        self.summaries = None
         #: module functions that return a fresh resource: name -> kind
         self.function_factories: dict[str, ResourceKind] = {}
         #: methods (any class of the module) that return a fresh resource: name -> kind

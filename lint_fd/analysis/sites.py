@@ -114,6 +114,19 @@ def _mapped_opener(call: ast.Call, scope: Scope, finder: SourceFinder, parents) 
     return site
 
 
+#: method-name prefixes of calls that store their argument on the receiver
+KEEPING_METHOD_PREFIXES = ("set", "add", "register", "attach", "push", "put", "store", "track", "append", "insert")
+
+
+def local_callee(func: ast.AST, scope: Scope) -> tuple[str, bool] | None:
+    """(name, is_method) when a call may go to a function or method of this module."""
+    if isinstance(func, ast.Name) and func.id not in scope.local_names:
+        return func.id, False
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in {"self", "cls"}:
+        return func.attr, True
+    return None
+
+
 def _mark_enclosing(stmt: ast.AST, parents, scope: Scope, marked: set[int]) -> None:
     node = stmt
     while node is not None and node is not scope.node:
@@ -355,6 +368,20 @@ def _classify_argument(site: Site, call: ast.AST, arg: ast.AST, scope: Scope, fi
     if names.is_reader_call(func, qualified):
         site.fate = Fate.TEMPORARY
         return
+    index = call.args.index(arg) if arg in call.args else None
+    local = local_callee(func, scope)
+    if local is not None and index is not None and finder.summaries is not None:
+        if index in finder.summaries.closer_params(*local):
+            site.fate = Fate.RELEASED  # process_and_close(Image.open(p))
+            return
+        if index in finder.summaries.keeper_params(*local):
+            site.fate = Fate.ESCAPED  # self.register(Image.open(p)) storing it on self
+            return
+    if isinstance(func, ast.Attribute) and func.attr.lower().startswith(KEEPING_METHOD_PREFIXES):
+        receiver = names.root_name(func.value)
+        if receiver is None or not names.is_local_container(receiver, scope):
+            site.fate = Fate.ESCAPED  # source.setByteStream(open(p)): the receiver keeps it
+            return
     if qualified == "contextlib.closing" or names.is_wrapper_call(func, qualified, finder):
         # a wrapper keeps the resource: it is as alive as the wrapper
         outer = _classify(call, site.kind, scope, finder, parents)
