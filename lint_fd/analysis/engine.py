@@ -25,7 +25,10 @@ from .keras import KerasAnalysis, KerasFindings
 from .resources import FILE, FILE_FACTORIES, IMAGE_FACTORIES, ResourceKind, Scope, SourceFinder, make_scope
 from .sites import CONTAINER_ADDERS, Fate, ScopeSites, Site, find_sites
 
-STEP_BUDGET_PER_NODE = 40
+#: the flow walk's budget, in units of one statement visit per resource followed: it
+#: grows with the scope, and no scope gets less than the minimum
+STEP_BUDGET_PER_NODE = 4
+STEP_BUDGET_MINIMUM = 50_000
 DEEP_NESTING_RECURSION_LIMIT = 20_000
 FACTORY_ROUNDS = 5
 COMPOUND_FIELDS = ("body", "orelse", "finalbody")
@@ -195,9 +198,8 @@ class ModuleAnalysis:
     def scopes_on_lines(self, lines: set[int]) -> list[Scope]:
         """The innermost function (or the module) holding each line."""
         found: dict[int, Scope] = {}
-        for line in sorted(lines):
-            node = innermost_scope_node(self.tree, line)
-            if node is not None and id(node) not in found:
+        for node in innermost_scope_nodes(self.tree, lines):
+            if id(node) not in found:
                 found[id(node)] = self.scope_of(node)
         return list(found.values())
 
@@ -284,7 +286,7 @@ class ModuleAnalysis:
             # follow the paths: is the resource still open when it is returned on some path?
             sites = find_sites(scope, self.finder, self.parents)
             walker = FlowWalker(scope, self.finder, sites, self.summaries(), frozenset(),
-                                STEP_BUDGET_PER_NODE * len(scope.nodes) + 1000)
+                                walk_budget(scope))
             try:
                 walker.run()
             except BudgetExceeded:
@@ -392,7 +394,7 @@ class ModuleAnalysis:
 
     def _walk(self, scope: Scope, sites: ScopeSites, summaries: Summaries) -> None:
         loaded = frozenset(n.id for n in scope.nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
-        budget = STEP_BUDGET_PER_NODE * len(scope.nodes) + 1000
+        budget = walk_budget(scope)
         walker = FlowWalker(scope, self.finder, sites, summaries, loaded, budget)
         try:
             walker.run()
@@ -400,6 +402,74 @@ class ModuleAnalysis:
             for site in sites.sites:  # too costly or too deep to follow: say nothing rather than guess
                 if site.fate is Fate.BOUND:
                     site.fate = Fate.ESCAPED
+
+
+def innermost_scope_nodes(tree: ast.Module, lines: set[int]) -> list[ast.AST]:
+    """The innermost functions (or the module) holding ``lines``, found in one descent:
+    only statements that hold one of the lines are entered, each once."""
+    wanted = sorted(lines)
+    found: list[ast.AST] = []
+    # (statements, their scope, whether they are a class body)
+    pending: list[tuple[list[ast.stmt], ast.AST, bool]] = [(tree.body, tree, False)]
+    while pending:
+        statements, scope, class_body = pending.pop()
+        for statement in statements:
+            start, end = _line_range(statement)
+            first = bisect.bisect_left(wanted, start)
+            if first == len(wanted) or wanted[first] > end:
+                continue  # none of the lines is in this statement
+            if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                body_start = statement.body[0].lineno
+                if wanted[first] < body_start:  # decorator, default or annotation: the enclosing scope
+                    _found(found, None if class_body and scope is tree else scope)
+                if bisect.bisect_left(wanted, body_start) < len(wanted) and wanted[bisect.bisect_left(wanted, body_start)] <= end:
+                    pending.append((statement.body, statement, False))
+            elif isinstance(statement, ast.ClassDef):
+                pending.append((statement.body, scope, True))
+            elif class_body:
+                _found(found, None if scope is tree else scope)
+            else:
+                children = _child_statements(statement)
+                if children:
+                    pending.append((children, scope, False))
+                    if _header_holds_line(statement, children, wanted):
+                        _found(found, scope)
+                else:
+                    _found(found, scope)
+    return found
+
+
+def _found(found: list, node) -> None:
+    if node is not None and (not found or found[-1] is not node):
+        found.append(node)
+
+
+def _child_statements(statement: ast.stmt) -> list[ast.stmt]:
+    children: list[ast.stmt] = []
+    for name in COMPOUND_FIELDS:
+        children.extend(getattr(statement, name, ()) or ())
+    for handler in getattr(statement, "handlers", ()) or ():
+        children.extend(handler.body)
+    for case in getattr(statement, "cases", ()) or ():
+        children.extend(case.body)
+    return children
+
+
+def _header_holds_line(statement: ast.stmt, children: list[ast.stmt], wanted: list[int]) -> bool:
+    """Whether a wanted line of ``statement`` lies outside all of its child statements
+    (its test, iterable, items, or an ``except``/``case`` line)."""
+    start, end = _line_range(statement)
+    gap_start = start
+    for child_start, child_end in sorted(_line_range(child) for child in children):
+        if _any_line_in(wanted, gap_start, child_start - 1):
+            return True
+        gap_start = max(gap_start, child_end + 1)
+    return _any_line_in(wanted, gap_start, end)
+
+
+def _any_line_in(wanted: list[int], first: int, last: int) -> bool:
+    index = bisect.bisect_left(wanted, first)
+    return index < len(wanted) and wanted[index] <= last
 
 
 def innermost_scope_node(tree: ast.Module, line: int) -> ast.AST | None:
@@ -458,6 +528,10 @@ class _StartLines:
         statement = self.statements[index]
         decorators = getattr(statement, "decorator_list", None)
         return min(statement.lineno, decorators[0].lineno) if decorators else statement.lineno
+
+
+def walk_budget(scope: Scope) -> int:
+    return max(STEP_BUDGET_PER_NODE * len(scope.nodes), STEP_BUDGET_MINIMUM)
 
 
 def name_is_special(name: str) -> bool:

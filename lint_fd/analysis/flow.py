@@ -32,6 +32,10 @@ OS_ERROR_SUBCLASSES = frozenset(
 )
 
 
+#: how many enclosing tests an open remembers (``if should_close:`` is the innermost one)
+CONDITIONS_REMEMBERED = 2
+
+
 class BudgetExceeded(Exception):
     """The walk of one scope took too many steps: give up on it rather than be slow."""
 
@@ -45,10 +49,15 @@ def join(a: Env | None, b: Env | None) -> Env | None:
         return a
     if not a:
         return b
-    merged = dict(a)
+    if len(a) < len(b):
+        a, b = b, a
+    merged = dict(a)  # copy the larger side (in C), merge the smaller one
     for site, sets in b.items():
         old = merged.get(site)
-        merged[site] = sets if old is None else old | sets
+        if old is None:
+            merged[site] = sets
+        elif old is not sets:
+            merged[site] = old | sets
     return merged
 
 
@@ -126,10 +135,12 @@ class FlowWalker:
         self.mappings: set[str] = mapping_names(scope)
         self._expression_nodes: dict[tuple[int, int], list[ast.AST]] = {}
         self._facts: dict[tuple[int, int], StatementFacts] = {}
+        self._index_cache: dict[int, tuple[Env, dict]] = {}
+        self._released_cache: dict[int, set[str]] = {}
         #: flags known true on the current path: ``if should_close: f = open(p)`` (see :func:`flag`)
         self.conditions: list[tuple[str, bool]] = []
-        #: condition key of a test expression -> the names it reads (rebinding one forgets it)
-        self.condition_names: dict[str, frozenset[str]] = {}
+        #: name -> keys of the remembered tests that read it (rebinding the name forgets them)
+        self.conditions_reading: dict[str, set[str]] = {}
 
     # -- entry --------------------------------------------------------------
     def run(self, entry: Env | None = None) -> Flow:
@@ -157,7 +168,9 @@ class FlowWalker:
         return out
 
     def statement(self, stmt: ast.stmt, env: Env) -> Flow:
-        self.budget -= 1
+        # work is counted per resource followed, so the walk stays linear in the size of the
+        # scope whatever its shape: past the budget the scope is given up, not slowly finished
+        self.budget -= 1 + len(env)
         if self.budget < 0:
             raise BudgetExceeded
         if not env and id(stmt) not in self.sites.statements_with_sites:
@@ -216,7 +229,8 @@ class FlowWalker:
         if decision is None:
             return self.block(stmts, env)
         if decision[3] == "expr":
-            self.condition_names[decision[0]] = decision[4]
+            for name in decision[4]:
+                self.conditions_reading.setdefault(name, set()).add(decision[0])
         self.conditions.append((decision[0], decision[1]))
         try:
             return self.block(stmts, env)
@@ -301,10 +315,10 @@ class FlowWalker:
     _AsyncWith = _With
 
     def _Try(self, stmt: ast.Try, env: Env) -> Flow:
-        cleanup = frozenset(released_names(stmt.finalbody))
+        cleanup = frozenset(self.released_in(stmt.finalbody))
         for handler in stmt.handlers:
             if catches_generator_exit(handler):
-                cleanup |= released_names(handler.body)
+                cleanup |= self.released_in(handler.body)
         self.protect.append(cleanup)
         try:
             body = self.block(stmt.body, env)
@@ -425,7 +439,7 @@ class FlowWalker:
                 site.leaked_normal = True
                 continue
             env = dict(env)
-            aliases = site.aliases | {flag(name, truthy) for name, truthy in self.conditions}
+            aliases = site.aliases | {flag(name, truthy) for name, truthy in self.conditions[-CONDITIONS_REMEMBERED:]}
             env[site] = env.get(site, frozenset()) | {aliases}
         return env
 
@@ -443,6 +457,14 @@ class FlowWalker:
             nodes = [node for expr in exprs for node in walk_scope_expr(expr)]
             self._expression_nodes[key] = nodes
         return nodes
+
+    def released_in(self, stmts: list[ast.stmt]) -> set[str]:
+        """:func:`released_names` of a block, computed once per block."""
+        key = id(stmts)
+        found = self._released_cache.get(key)
+        if found is None:
+            found = self._released_cache[key] = released_names(stmts)
+        return found
 
     def held(self, expr: ast.AST | None) -> set[str]:
         if expr is None:
@@ -482,9 +504,13 @@ class FlowWalker:
         """Rebind ``targets``: a site whose last name goes is lost (LFD101)."""
         if not env or not targets:
             return env
-        result: Env = {}
         targets = frozenset(targets) | self.markers_of(targets)
-        for site, alias_sets in env.items():
+        affected = self.touched(env, targets)
+        if not affected:
+            return env
+        result: Env = dict(env)
+        for site in affected:
+            alias_sets = result.pop(site)
             kept = set()
             for aliases in alias_sets:
                 remaining = aliases - targets
@@ -496,14 +522,41 @@ class FlowWalker:
                 result[site] = frozenset(kept)
         return result
 
+    def touched(self, env: Env, names: set[str] | frozenset[str]) -> list[Site]:
+        """The sites that some path names with one of ``names`` (flags included)."""
+        index = self._index_cache.get(id(env))
+        if index is None or index[0] is not env:
+            by_name: dict[str, list[Site]] = {}
+            for site, alias_sets in env.items():
+                for aliases in alias_sets:
+                    for name in aliases:
+                        by_name.setdefault(name, []).append(site)
+            index = (env, by_name)
+            if len(self._index_cache) > 64:
+                self._index_cache.clear()
+            self._index_cache[id(env)] = index
+        by_name = index[1]
+        found: dict[Site, None] = {}
+        for name in names:
+            for site in by_name.get(name, ()):
+                found[site] = None
+        return list(found)
+
     def rebind(self, env: Env, killed: set[str], bindings: list[tuple[frozenset[str], set[str]]]) -> Env:
         """Assignments: ``b = a`` makes ``b`` another name of what ``a`` holds; a rebound
         name stops naming what it held, and a resource left with no name is lost (LFD101)."""
         if not env or not (killed or bindings):
             return env
         dropped = frozenset(killed) | self.markers_of(killed)
-        result: Env = {}
-        for site, alias_sets in env.items():
+        involved = set(dropped)
+        for _, held in bindings:
+            involved |= held
+        affected = self.touched(env, involved)
+        if not affected:
+            return env  # nothing open is named by what this statement assigns or reads
+        result: Env = dict(env)
+        for site in affected:
+            alias_sets = result.pop(site)
             kept = set()
             for aliases in alias_sets:
                 gained: set[str] = set()
@@ -527,7 +580,9 @@ class FlowWalker:
 
     def markers_of(self, rebound) -> frozenset[str]:
         """The flag markers that rebinding ``rebound`` makes stale."""
-        keys = set(rebound) | {key for key, read in self.condition_names.items() if read & set(rebound)}
+        keys = set(rebound)
+        for name in rebound:
+            keys |= self.conditions_reading.get(name, set())
         return frozenset(flag(k) for k in keys) | frozenset(flag(k, False) for k in keys)
 
     def add_aliases(self, env: Env, held: set[str], targets, contained: bool = False) -> Env:
@@ -615,7 +670,7 @@ class FlowWalker:
         if source is None or not env:
             return env
         loop_names = assigned_names(stmt.target)
-        if loop_names & released_names(stmt.body):
+        if loop_names & self.released_in(stmt.body):
             return self.drop_names(env, {source}, as_release=True)
         return env
 

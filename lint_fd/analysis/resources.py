@@ -78,6 +78,8 @@ class Scope:
     nodes: list = field(default_factory=list)
     #: the function's own imports (they shadow the module's)
     imports: dict = field(default_factory=dict)
+    #: statement id -> whether it runs inside a loop of this scope
+    loop_memo: dict = field(default_factory=dict)
 
     @property
     def root(self):

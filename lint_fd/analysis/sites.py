@@ -49,9 +49,6 @@ class Site:
     open_across_yield: bool = False
     unprotected_yield: bool = False
 
-    def __hash__(self) -> int:
-        return id(self)
-
 
 CONTAINER_ADDERS = frozenset(
     {"append", "add", "insert", "extend", "appendleft", "extendleft", "put", "put_nowait", "setdefault", "update", "push"}
@@ -129,21 +126,33 @@ def local_callee(func: ast.AST, scope: Scope) -> tuple[str, bool] | None:
 
 def _mark_enclosing(stmt: ast.AST, parents, scope: Scope, marked: set[int]) -> None:
     node = stmt
-    while node is not None and node is not scope.node:
-        marked.add(id(node))
+    while node is not None and node is not scope.node and id(node) not in marked:
+        marked.add(id(node))  # an already marked node has all its ancestors marked
         node = parents.get(node)
 
 
 def _in_loop(node: ast.AST, parents, scope: Scope) -> bool:
+    """Whether ``node`` runs once per iteration of a loop of its scope (remembered per statement)."""
+    memo = scope.loop_memo
+    visited: list[ast.AST] = []
     child = node
     parent = parents.get(node)
+    answer = False
     while parent is not None and parent is not scope.node:
+        if isinstance(child, ast.stmt) and id(child) in memo:
+            answer = memo[id(child)]
+            break
+        visited.append(child)
         if isinstance(parent, LOOPS) and child not in getattr(parent, "orelse", ()) and child is not getattr(parent, "iter", None):
-            return True
+            answer = True
+            break
         if isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-            return False
+            break
         child, parent = parent, parents.get(parent)
-    return False
+    for seen in visited:
+        if isinstance(seen, ast.stmt):
+            memo[id(seen)] = answer
+    return answer
 
 
 def _statement_of(node: ast.AST, parents) -> ast.stmt | None:
