@@ -1,7 +1,11 @@
 """One settings object, filled from flake8, pylint or ``[tool.lint_fd]``."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+
+
+#: a file lint_fd could not parse or failed on: reported whatever the selection
+ALWAYS_REPORTED = frozenset({"LFD999", "E999"})
 
 
 @dataclass(frozen=True)
@@ -18,18 +22,19 @@ class Settings:
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
     resource_factories: tuple[str, ...] = ()
-    extra: dict = field(default_factory=dict, compare=False, hash=False)
 
     def enabled(self, code: str) -> bool:
         """Whether ``code`` is reported under these settings."""
         from .diagnostics import RULES
 
+        if code in ALWAYS_REPORTED:
+            return True  # a file that was not checked must never look clean
         info = RULES.get(code)
         explicitly_selected = code in self.select
         if any(code.startswith(prefix) for prefix in self.ignore) and not explicitly_selected:
             return False
         if self.select and not any(code.startswith(prefix) for prefix in self.select):
-            return code in ("LFD999", "E999")
+            return False
         if info is not None and not info.default_enabled:
             return self.strict or explicitly_selected
         return True

@@ -447,3 +447,13 @@ def test_console_script_runs(tmp_path):
     proc = subprocess.run([*command, "--isolated", "ok.py"], capture_output=True, text=True, cwd=tmp_path,
                           env={**os.environ, "PYTHONWARNINGS": "error"})
     assert (proc.returncode, proc.stdout) == (0, ""), proc.stderr
+
+
+def test_ignoring_lfd_never_hides_an_unparseable_file(tmp_path, capsys):
+    """E999 and LFD999 say a file was not checked: no --ignore/--select hides them."""
+    from lint_fd.cli import main
+
+    broken = tmp_path / "broken.py"
+    broken.write_text("def f(:\n")
+    assert main(["--no-cache", "--ignore", "LFD,E", str(broken)]) == 1
+    assert "E999" in capsys.readouterr().out
