@@ -8,7 +8,7 @@ import textwrap
 
 import pytest
 
-from lint_fd.analysis.engine import ModuleAnalysis, innermost_scope_node
+from lint_fd.analysis.engine import ModuleAnalysis, innermost_scope_nodes
 from lint_fd.analysis.imports import ImportMap
 from lint_fd.analysis.sites import Fate
 from lint_fd.api import check_source
@@ -234,8 +234,16 @@ def test_innermost_scope_of_a_line():
         """
     )
     outer = tree.body[1]
-    assert innermost_scope_node(tree, 2) is tree
-    assert innermost_scope_node(tree, 5) is outer.body[0]
-    assert innermost_scope_node(tree, 6) is outer
-    assert innermost_scope_node(tree, 8) is None
-    assert innermost_scope_node(tree, 10) is tree.body[2].body[1]
+
+    def innermost(line):
+        found = innermost_scope_nodes(tree, {line})
+        return found[0] if found else None
+
+    assert innermost(2) is tree
+    assert innermost(5) is outer.body[0]
+    assert innermost(6) is outer
+    assert innermost(8) is None  # a class body outside its methods is no scope of ours
+    assert innermost(10) is tree.body[2].body[1]
+    assert {id(n) for n in innermost_scope_nodes(tree, {2, 5, 6, 10})} == {
+        id(tree), id(outer.body[0]), id(outer), id(tree.body[2].body[1])
+    }

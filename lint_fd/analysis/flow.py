@@ -17,7 +17,7 @@ import ast
 from dataclasses import dataclass, field
 
 from . import names
-from .resources import Scope, SourceFinder
+from .resources import Scope, SourceFinder, call_name
 from .sites import CONTAINER_ADDERS, KEEPING_METHOD_PREFIXES, ScopeSites, Site
 from .sites import local_callee
 
@@ -734,7 +734,7 @@ def mapping_names(scope: Scope) -> set[str]:
         if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             value = node.value
             if isinstance(value, (ast.Dict, ast.DictComp)) or (
-                isinstance(value, ast.Call) and (names.call_short_name(value) in MAPPING_FACTORIES)
+                isinstance(value, ast.Call) and (call_name(value) in MAPPING_FACTORIES)
             ):
                 found.add(node.targets[0].id)
     return found
@@ -900,17 +900,20 @@ def released_names(stmts: list[ast.stmt]) -> set[str]:
     return found
 
 
-def walk_scope_expr(node: ast.AST):
-    """``ast.walk`` that does not enter nested functions, lambdas or classes."""
+NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+COMPOUND_STATEMENTS = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try, ast.Match)
+
+
+def walk_scope_expr(node: ast.AST, into_blocks: bool = False):
+    """``ast.walk`` that does not enter nested functions, lambdas or classes, nor (unless
+    ``into_blocks``) the statements inside a compound statement: only its header."""
     stack = [node]
     while stack:
         current = stack.pop()
         yield current
+        skip_blocks = not into_blocks and isinstance(current, COMPOUND_STATEMENTS)
         for child in ast.iter_child_nodes(current):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-                continue
-            if isinstance(current, (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try,
-                                    ast.Match)) and isinstance(child, ast.stmt):
+            if isinstance(child, NESTED_SCOPES) or (skip_blocks and isinstance(child, ast.stmt)):
                 continue
             stack.append(child)
 

@@ -6,7 +6,7 @@ import ast
 from dataclasses import dataclass
 
 from .flow import walk_scope_expr
-from .resources import Scope, SourceFinder
+from .resources import Scope, SourceFinder, call_name
 
 FULL_CONSUMERS = frozenset(
     {"list", "tuple", "set", "frozenset", "sorted", "sum", "dict", "max", "min", "join", "array", "asarray",
@@ -66,13 +66,7 @@ def holds_managed_resource_across_yield(scope: Scope, finder: SourceFinder) -> b
 
 def walk_scope_expr_deep(node: ast.AST):
     """Every node under ``node`` without entering nested functions, lambdas or classes."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        yield current
-        for child in ast.iter_child_nodes(current):
-            if not isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)):
-                stack.append(child)
+    return walk_scope_expr(node, into_blocks=True)
 
 
 def is_infinite(nodes: list) -> bool:
@@ -166,10 +160,10 @@ class GeneratorUse:
         """One use of a generator object: closed / escape / full / partial / infinite / none."""
         parent = self.parents.get(expr)
         if isinstance(parent, ast.Call) and expr is not parent.func:
-            name = _call_name(parent)
+            name = call_name(parent)
             if name == "closing":
                 grand = self.parents.get(parent)
-                if isinstance(grand, ast.withitem) or (isinstance(grand, ast.Call) and _call_name(grand) == "enter_context"):
+                if isinstance(grand, ast.withitem) or (isinstance(grand, ast.Call) and call_name(grand) == "enter_context"):
                     return "closed"
                 return self.use_verdict(parent, info)
             if name == "enter_context":
@@ -242,20 +236,11 @@ class GeneratorUse:
                             and inner.func.value.id == name
                         ):
                             return True
-            if isinstance(node, ast.Call) and _call_name(node) == "callback":
+            if isinstance(node, ast.Call) and call_name(node) == "callback":
                 if any(isinstance(a, ast.Attribute) and a.attr == "close" and isinstance(a.value, ast.Name)
                        and a.value.id == name for a in node.args):
                     return True
         return False
-
-
-def _call_name(call: ast.Call) -> str:
-    func = call.func
-    if isinstance(func, ast.Name):
-        return func.id
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return ""
 
 
 __all__ = [

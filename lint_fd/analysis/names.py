@@ -73,13 +73,3 @@ def is_wrapper_call(func: ast.AST, qualified: str | None, finder) -> bool:
     if qualified in BUILTIN_PASS_THROUGH:
         return True
     return bool(name) and name[0].isupper() and not name.isupper()
-
-
-def call_short_name(call: ast.Call) -> str:
-    """``load`` for ``load(p)`` and ``self.load(p)``; empty for other callees."""
-    func = call.func
-    if isinstance(func, ast.Name):
-        return func.id
-    if isinstance(func, ast.Attribute):
-        return func.attr
-    return ""
