@@ -58,8 +58,8 @@ def holds_managed_resource_across_yield(scope: Scope, finder: SourceFinder) -> b
             for inner in walk_scope_expr_deep(stmt):
                 if isinstance(inner, (ast.Yield, ast.YieldFrom)):
                     value = inner.value
-                    if isinstance(value, ast.Name) and value.id in targets:
-                        continue
+                    if isinstance(inner, ast.Yield) and isinstance(value, ast.Name) and value.id in targets:
+                        continue  # `yield f` hands the file over; `yield from f` yields its lines
                     return True
     return False
 
