@@ -142,6 +142,11 @@ class SourceFinder:
                 for item in node.items:
                     if isinstance(item.optional_vars, ast.Name):
                         scope.filelike_names.add(item.optional_vars.id)
+            elif isinstance(node, ast.Call) and node.args and isinstance(node.args[0], ast.Name):
+                # Path(f), os.path.basename(f), open(f): whatever its name, f is a path here
+                qualified = self.qualify(node.func, scope) or ""
+                if qualified in PATH_CONSTRUCTORS or qualified in FILE_FACTORIES or qualified.startswith("os.path."):
+                    scope.path_names.add(node.args[0].id)
 
     def _learn_binding(self, name: str, value: ast.AST, scope: Scope) -> None:
         if self.is_path_expr(value, scope):
