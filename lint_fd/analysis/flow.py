@@ -137,6 +137,7 @@ class FlowWalker:
         self._facts: dict[tuple[int, int], StatementFacts] = {}
         self._index_cache: dict[int, tuple[Env, dict]] = {}
         self._released_cache: dict[int, set[str]] = {}
+        self._truth_cache: dict[int, tuple | None] = {}
         #: flags known true on the current path: ``if should_close: f = open(p)`` (see :func:`flag`)
         self.conditions: list[tuple[str, bool]] = []
         #: name -> keys of the remembered tests that read it (rebinding the name forgets them)
@@ -212,7 +213,7 @@ class FlowWalker:
         flow = Flow()
         env = self.header(stmt, [stmt.test], env, flow)
         when_true, when_false = self.split(stmt.test, env)
-        decision = truth_test(stmt.test)
+        decision = self.truth_test(stmt.test)
         if decision is not None and decision[3] == "identity":
             decision = None  # remembered: flags (`if should_close:`) and other tests (`if hasattr(fp, "read"):`)
         body = self.guarded(stmt.body, when_true, decision)
@@ -458,6 +459,13 @@ class FlowWalker:
             self._expression_nodes[key] = nodes
         return nodes
 
+    def truth_test(self, test: ast.AST):
+        """:func:`truth_test`, computed once per test expression."""
+        key = id(test)
+        if key not in self._truth_cache:
+            self._truth_cache[key] = truth_test(test)
+        return self._truth_cache[key]
+
     def released_in(self, stmts: list[ast.stmt]) -> set[str]:
         """:func:`released_names` of a block, computed once per block."""
         key = id(stmts)
@@ -633,9 +641,9 @@ class FlowWalker:
             return (env, None) if test.value else (None, env)
         if not env:
             return env, env
-        decisions = [truth_test(test)] + identity_tests(test)
+        decisions = [self.truth_test(test)] + identity_tests(test)
         if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
-            decisions = [truth_test(value) for value in test.values]
+            decisions = [self.truth_test(value) for value in test.values]
             decisions = [(n, positive, False, *rest) for n, positive, _, *rest in filter(None, decisions)]
         decisions = [d for d in decisions if d]
         if not decisions:
@@ -908,14 +916,21 @@ def walk_scope_expr(node: ast.AST, into_blocks: bool = False):
     """``ast.walk`` that does not enter nested functions, lambdas or classes, nor (unless
     ``into_blocks``) the statements inside a compound statement: only its header."""
     stack = [node]
+    node_type = ast.AST
     while stack:
         current = stack.pop()
         yield current
         skip_blocks = not into_blocks and isinstance(current, COMPOUND_STATEMENTS)
-        for child in ast.iter_child_nodes(current):
-            if isinstance(child, NESTED_SCOPES) or (skip_blocks and isinstance(child, ast.stmt)):
+        for name in current._fields:  # ast.iter_child_nodes, inlined, without Load/Store contexts
+            if name == "ctx":
                 continue
-            stack.append(child)
+            value = getattr(current, name, None)
+            for child in value if isinstance(value, list) else (value,):
+                if not isinstance(child, node_type) or isinstance(child, NESTED_SCOPES):
+                    continue
+                if skip_blocks and isinstance(child, ast.stmt):
+                    continue
+                stack.append(child)
 
 
 def can_fall_through(stmt: ast.stmt) -> bool:

@@ -129,17 +129,29 @@ def scope_nodes(root, parents: dict) -> list[ast.AST]:
         stack = [(child, root) for child in reversed(root.body)]
     nodes = []
     append = nodes.append
+    push = stack.append
+    pop = stack.pop
     scope_boundaries = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)  # lambdas are entered
+    node_type = ast.AST
     while stack:
-        node, parent = stack.pop()
+        node, parent = pop()
         append(node)
         if parent is not None:
             parents[node] = parent
         if isinstance(node, scope_boundaries):
             continue
-        children = [(child, node) for child in ast.iter_child_nodes(node)]
-        children.reverse()
-        stack.extend(children)
+        # ast.iter_child_nodes without its generators, and without the Load/Store contexts
+        children = []
+        for name in node._fields:
+            if name == "ctx":
+                continue
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                children.extend(item for item in value if isinstance(item, node_type))
+            elif isinstance(value, node_type):
+                children.append(value)
+        for child in reversed(children):
+            push((child, node))
     return nodes
 
 
