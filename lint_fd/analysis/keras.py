@@ -22,10 +22,12 @@ GENERATOR, ITERATOR = "generator", "iterator"
 
 
 def is_image_data_generator(qualified: str | None) -> bool:
-    return bool(qualified) and qualified.endswith("ImageDataGenerator") and qualified.startswith(KERAS_ROOTS) and (
-        ".preprocessing.image." in qualified or qualified.startswith("keras_preprocessing.image.")
-        or ".preprocessing.image.ImageDataGenerator" in qualified
-        or qualified.startswith("keras.src.legacy.preprocessing.image.")
+    """``ImageDataGenerator`` from a ``preprocessing.image`` module of TF, Keras, tf_keras or keras_preprocessing."""
+    return (
+        bool(qualified)
+        and qualified.endswith(".ImageDataGenerator")
+        and qualified.startswith(KERAS_ROOTS)
+        and (".preprocessing.image." in qualified or qualified.startswith("keras_preprocessing.image."))
     )
 
 

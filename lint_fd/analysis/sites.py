@@ -190,8 +190,6 @@ def _classify(call: ast.Call, kind: ResourceKind, scope: Scope, finder: SourceFi
         grand = parents.get(parent)
         if isinstance(grand, ast.Call) and grand.func is parent and parent.attr in {"close", "__exit__"}:
             site.fate = Fate.RELEASED
-        elif isinstance(grand, ast.Call) and grand.func is parent and parent.attr == "__enter__":
-            site.fate = Fate.TEMPORARY
         # else: Image.open(p).convert(...) / open(p).read() / Image.open(p).size -> temporary
     elif isinstance(parent, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and node is parent.value:
         _bind_to_targets(site, parent, scope)
