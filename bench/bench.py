@@ -201,7 +201,7 @@ def corpora(quick: bool) -> tuple[Corpus, list[str], list[str]]:
     main = Corpus(" + ".join(name for name, _ in found), [path for _, path in found], ["site-packages"])
     pylint_files, lines = [], 0
     for path in pil_files:  # PIL's modules, up to ~5000 lines: pylint takes ~2 ms a line
-        size = open(path, "rb").read().count(b"\n")
+        size = Path(path).read_bytes().count(b"\n")
         if lines + size <= 5000:
             pylint_files.append(path)
             lines += size
@@ -273,7 +273,7 @@ def bench_host(host: str, files: list[str], reps: int, work: Path) -> dict:
     stats_lines = stats["with"].read_text().splitlines()  # one per run, in order
     shares = [json.loads(line)["lint_fd_seconds"] / run.seconds for line, run in zip(stats_lines, runs["with"])]
     return {"runs": runs, "calls": json.loads(stats_lines[-1])["calls"], "share": statistics.median(shares),
-            "reps": reps, "files": len(files), "lines": sum(open(f, "rb").read().count(b"\n") for f in files)}
+            "reps": reps, "files": len(files), "lines": sum(Path(f).read_bytes().count(b"\n") for f in files)}
 
 
 # --- (d), (e): single files -----------------------------------------------------------------------
@@ -303,7 +303,7 @@ def pick_files(corpus: Corpus, sizes: list[int]) -> list[tuple[int, str, str]]:
     """
     sized = []
     for path in corpus.files:
-        data = open(path, "rb").read()
+        data = Path(path).read_bytes()
         try:
             text = data.decode("utf-8")
             ast.parse(data)
@@ -329,7 +329,7 @@ def strip_future(text: str) -> str:
 def bench_files(corpus: Corpus, sizes: list[int], quick: bool) -> list[dict]:
     rows = []
     for size, why, path in pick_files(corpus, sizes):
-        text = open(path, encoding="utf-8").read()
+        text = Path(path).read_text(encoding="utf-8")
         reps = 3 if quick else max(5, min(30, int(200_000 / max(len(text.splitlines()), 1)) // 100))
         rows.append({"size": size, "what": f"{why}: {corpus.display(path)}", **time_file(text, reps)})
     for size in sizes:
@@ -340,7 +340,7 @@ def bench_files(corpus: Corpus, sizes: list[int], quick: bool) -> list[dict]:
 def bench_scaling(corpus: Corpus, quick: bool) -> list[dict]:
     rows = []
     real = [p for s, w, p in pick_files(corpus, [1000]) if "open" in w] or [pick_files(corpus, [1000])[0][2]]
-    inputs = [("real file: " + corpus.display(real[0]), strip_future(open(real[0], encoding="utf-8").read())),
+    inputs = [("real file: " + corpus.display(real[0]), strip_future(Path(real[0]).read_text(encoding="utf-8"))),
               ("synthetic, dense", strip_future(shapes.dense(200 if quick else 500)))]
     for name, text in inputs:
         base = None
@@ -378,7 +378,7 @@ def version_of(dist: str) -> str:
 def machine() -> dict:
     cpu = "unknown"
     try:
-        for line in open("/proc/cpuinfo", encoding="utf-8"):
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
             if line.startswith("model name"):
                 cpu = line.split(":", 1)[1].strip()
                 break
@@ -386,7 +386,7 @@ def machine() -> dict:
         pass
     memory = "unknown"
     try:
-        for line in open("/proc/meminfo", encoding="utf-8"):
+        for line in Path("/proc/meminfo").read_text(encoding="utf-8").splitlines():
             if line.startswith("MemTotal"):
                 memory = f"{int(line.split()[1]) / 1024 / 1024:.0f} GiB"
     except OSError:

@@ -457,3 +457,17 @@ def test_ignoring_lfd_never_hides_an_unparseable_file(tmp_path, capsys):
     broken.write_text("def f(:\n")
     assert main(["--no-cache", "--ignore", "LFD,E", str(broken)]) == 1
     assert "E999" in capsys.readouterr().out
+
+
+def test_lint_fd_is_clean_under_its_own_strict_rules():
+    """Dogfood: the project's own code (package, tests, bench) passes lint-fd --strict."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run(
+        [sys.executable, "-m", "lint_fd.cli", "--strict", "--no-cache", "--isolated", "lint_fd", "tests", "bench"],
+        capture_output=True, text=True, cwd=root, timeout=300,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr

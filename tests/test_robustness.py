@@ -15,6 +15,7 @@ import subprocess
 import sys
 import sysconfig
 import textwrap
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
@@ -463,5 +464,5 @@ def test_stdlib_and_ml_libraries_never_fail_internally(tmp_path):
     failures = [line for line in proc.stdout.splitlines() if ": LFD999 " in line]
     assert failures == [], "\n".join(failures[:50])
     unparsed = [line.split(":")[0] for line in proc.stdout.splitlines() if ": E999 " in line]
-    really_broken = [path for path in unparsed if parses(open(path, "rb").read())]
+    really_broken = [path for path in unparsed if parses(Path(path).read_bytes())]
     assert really_broken == [], really_broken
