@@ -21,8 +21,7 @@ from .resources import Scope, SourceFinder, call_name
 from .sites import CONTAINER_ADDERS, KEEPING_METHOD_PREFIXES, ScopeSites, Site
 from .sites import local_callee
 
-Aliases = frozenset  # frozenset[str]
-Env = dict  # dict[Site, frozenset[Aliases]]
+Env = dict  # Site -> frozenset of alias-name frozensets, one per path where the site is open
 
 BROAD_EXCEPTIONS = frozenset({"BaseException", "Exception"})
 OS_ERRORS = frozenset({"OSError", "IOError", "EnvironmentError"})

@@ -13,7 +13,6 @@ FULL_CONSUMERS = frozenset(
      "stack", "concatenate", "deque", "Counter", "extend", "update", "writelines", "from_iter", "fromiter"}
 )
 PARTIAL_CONSUMERS = frozenset({"next", "islice", "anext"})
-LOOP_WRAPPERS = frozenset({"enumerate", "zip", "islice", "tqdm", "iter"})
 
 
 @dataclass
@@ -242,8 +241,3 @@ class GeneratorUse:
                     return True
         return False
 
-
-__all__ = [
-    "GeneratorInfo", "GeneratorUse", "body_yields", "holds_managed_resource_across_yield", "is_context_manager",
-    "is_generator_function", "is_infinite", "loop_has_exit", "walk_scope_expr",
-]

@@ -46,7 +46,6 @@ class KerasAnalysis:
         self.module_kinds: dict[str, str] = {}
         self.attribute_kinds: dict[tuple[int, str], str] = {}  # (class, attribute) -> kind
         self.iterator_functions: set[str] = set()
-        self.generator_functions: set[str] = set()
 
     def run(self) -> KerasFindings:
         findings = KerasFindings()

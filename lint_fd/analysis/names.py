@@ -36,18 +36,10 @@ def root_name(expr: ast.AST) -> str | None:
         elif isinstance(expr, ast.Attribute) and not isinstance(expr.value, ast.Name):
             expr = expr.value
         elif isinstance(expr, ast.Attribute):
-            return None if expr.value.id in {"self", "cls"} else _attr_root(expr)
+            # images.pop -> images: a method of a plain local name; self.x is not a local
+            return None if expr.value.id in {"self", "cls"} else expr.value.id
         else:
             return None
-
-
-def _attr_root(expr: ast.Attribute) -> str | None:
-    # images.pop -> images ; a method of a plain local name
-    return expr.value.id if isinstance(expr.value, ast.Name) else None
-
-
-def escaping_names(scope: Scope) -> frozenset[str]:
-    return scope.escaping
 
 
 def is_local_container(name: str, scope: Scope) -> bool:

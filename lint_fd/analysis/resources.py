@@ -81,10 +81,6 @@ class Scope:
     #: statement id -> whether it runs inside a loop of this scope
     loop_memo: dict = field(default_factory=dict)
 
-    @property
-    def root(self):
-        return self.body if self.is_module else self.node
-
 
 def make_scope(node: ast.AST, class_node: ast.ClassDef | None = None, parents: dict | None = None) -> Scope:
     """A scope with its nodes listed once (parents recorded in ``parents``)."""

@@ -166,7 +166,6 @@ def _classify(call: ast.Call, kind: ResourceKind, scope: Scope, finder: SourceFi
     site.in_loop = _in_loop(call, parents, scope)
     node: ast.AST = call
     parent = parents.get(node)
-    container_name: str | None = None
     while True:
         # transparent wrappers around the value: x if c else y, a or b, (x := ...)
         if isinstance(parent, (ast.IfExp,)) and node is not parent.test:
@@ -207,7 +206,7 @@ def _classify(call: ast.Call, kind: ResourceKind, scope: Scope, finder: SourceFi
         # a literal container: the container is the holder
         holder_fate = _container_fate(parent, scope, parents)
         if holder_fate is not None:
-            site.fate, site.aliases, container_name = holder_fate
+            site.fate, site.aliases = holder_fate
             site.contained = True
     elif isinstance(parent, (ast.comprehension,)):
         site.fate = Fate.TEMPORARY  # for x in open(p) inside a comprehension
@@ -237,7 +236,7 @@ def _bind_to_targets(site: Site, assign: ast.AST, scope: Scope) -> None:
 
 def _bind_target(site: Site, target: ast.AST, scope: Scope) -> None:
     if isinstance(target, ast.Name):
-        if target.id in names.escaping_names(scope):
+        if target.id in scope.escaping:
             site.fate = Fate.ESCAPED
             return
         if site.fate is not Fate.ESCAPED:
@@ -262,17 +261,17 @@ def _container_fate(container: ast.AST, scope: Scope, parents):
     while isinstance(parent, (ast.Tuple, ast.List, ast.Set, ast.Dict, ast.Starred, ast.IfExp, ast.BoolOp)):
         node, parent = parent, parents.get(parent)
     if isinstance(parent, (ast.Return, ast.Yield, ast.YieldFrom, ast.Lambda)):
-        return Fate.ESCAPED, frozenset(), None
+        return Fate.ESCAPED, frozenset()
     if isinstance(parent, (ast.Assign, ast.AnnAssign)) and node is parent.value:
         targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
-        if len(targets) == 1 and isinstance(targets[0], ast.Name) and targets[0].id not in names.escaping_names(scope):
-            return Fate.BOUND, frozenset({targets[0].id}), targets[0].id
+        if len(targets) == 1 and isinstance(targets[0], ast.Name) and targets[0].id not in scope.escaping:
+            return Fate.BOUND, frozenset({targets[0].id})
         if len(targets) == 1 and isinstance(targets[0], (ast.Tuple, ast.List)):
             return None  # a, b = open(x), open(y) handled elementwise above
-        return Fate.ESCAPED, frozenset(), None
+        return Fate.ESCAPED, frozenset()
     if isinstance(parent, ast.Call):
         return _call_holder_fate(parent, scope, parents)
-    return Fate.TEMPORARY, frozenset(), None
+    return Fate.TEMPORARY, frozenset()
 
 
 def _call_holder_fate(call: ast.Call, scope: Scope, parents):
@@ -281,9 +280,9 @@ def _call_holder_fate(call: ast.Call, scope: Scope, parents):
     if isinstance(func, ast.Attribute) and func.attr in CONTAINER_ADDERS:
         root = names.root_name(func.value)
         if root is not None and names.is_local_container(root, scope):
-            return Fate.BOUND, frozenset({root}), root
-        return Fate.ESCAPED, frozenset(), None
-    return Fate.TEMPORARY, frozenset(), None
+            return Fate.BOUND, frozenset({root})
+        return Fate.ESCAPED, frozenset()
+    return Fate.TEMPORARY, frozenset()
 
 
 def _classify_comprehension(site: Site, comp: ast.AST, scope: Scope, finder: SourceFinder, parents) -> None:
@@ -320,7 +319,7 @@ def _holder_fate(node: ast.AST, scope: Scope, finder: SourceFinder, parents) -> 
         targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
         target = targets[0]
         if isinstance(target, ast.Name):
-            if target.id in names.escaping_names(scope):
+            if target.id in scope.escaping:
                 return Fate.ESCAPED, frozenset()
             return Fate.BOUND, frozenset({target.id})
         if isinstance(target, ast.Subscript):
