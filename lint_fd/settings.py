@@ -15,13 +15,22 @@ class Settings:
     ``strict`` turns on the off-by-default rule LFD104. ``select`` / ``ignore``
     hold code prefixes; an explicit selection of LFD104 also turns it on.
     ``resource_factories`` are extra dotted names (``mylib.io.open_image``) whose
-    calls return a resource that must be closed.
+    calls return a resource that must be closed (``name:method`` names its
+    release method). ``release_functions`` close what they receive;
+    ``keeper_functions`` take ownership of what they receive.
+    ``per_file_ignores`` maps a glob to code prefixes not reported in files
+    it matches (front ends that know the file name apply it).
     """
 
     strict: bool = False
     select: tuple[str, ...] = ()
     ignore: tuple[str, ...] = ()
+    extend_select: tuple[str, ...] = ()
+    extend_ignore: tuple[str, ...] = ()
     resource_factories: tuple[str, ...] = ()
+    release_functions: tuple[str, ...] = ()
+    keeper_functions: tuple[str, ...] = ()
+    per_file_ignores: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def enabled(self, code: str) -> bool:
         """Whether ``code`` is reported under these settings."""
