@@ -1,0 +1,168 @@
+"""``# noqa`` comments read the way flake8 reads them, and the edit that adds one.
+
+Suppression comments belong to the host (see docs/integrations.md): flake8
+applies ``# noqa`` itself, pylint reads its own pragmas. A front end that is
+its own host (the language server) uses this module so that a line flake8
+would silence is silent there too:
+
+* a bare ``# noqa`` silences every code on the line; ``# noqa: LFD101,LFD3``
+  silences the codes that start with one of the listed ones (flake8's rule);
+* the comment may sit on any physical line of the statement's logical line
+  (flake8 7 joins the lines of a multi-line statement before searching).
+
+:func:`noqa_edit` builds the smallest edit that makes a line ignore one code.
+"""
+from __future__ import annotations
+
+import io
+import re
+import tokenize
+from dataclasses import dataclass
+from typing import Iterable, Sequence
+
+from .diagnostics import Diagnostic
+
+#: flake8's own pattern (flake8/defaults.py, NOQA_INLINE_REGEXP)
+NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
+_CODE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
+_LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(source: str) -> list[str]:
+    """Physical lines as Python and LSP count them (``\\n``, ``\\r\\n``, ``\\r``), endings kept."""
+    lines, start = [], 0
+    for match in _LINE_END.finditer(source):
+        lines.append(source[start:match.end()])
+        start = match.end()
+    if start < len(source) or not lines:
+        lines.append(source[start:])
+    return lines
+
+
+def silences(text: str, code: str) -> bool:
+    """Whether ``text`` (a physical or joined logical line) holds a noqa covering ``code``."""
+    match = NOQA.search(text)
+    if match is None:
+        return False
+    codes = match.group("codes")
+    if codes is None:
+        return True
+    listed = tuple(_CODE.findall(codes))
+    return code in listed or code.startswith(listed)
+
+
+def filter_noqa(diagnostics: Sequence[Diagnostic], source: str,
+                always: Iterable[str] = ("E999", "LFD999")) -> list[Diagnostic]:
+    """``diagnostics`` without the ones a flake8-style ``# noqa`` silences.
+
+    Codes in ``always`` (a file that was not checked) are never silenced.
+    The common case costs one search of the source: no ``# noqa`` anywhere,
+    nothing to do. The logical-line mapping (a tokenize pass) is built only
+    when a finding's own physical line has no noqa but the file has some.
+    """
+    if not diagnostics or not NOQA.search(source):
+        return list(diagnostics)
+    lines = split_lines(source)
+    always = frozenset(always)
+    logical: dict[int, str] | None = None
+    kept = []
+    for diagnostic in diagnostics:
+        if diagnostic.code in always:
+            kept.append(diagnostic)
+            continue
+        physical = lines[diagnostic.line - 1] if 0 < diagnostic.line <= len(lines) else ""
+        if silences(physical, diagnostic.code):
+            continue
+        if logical is None:
+            logical = logical_lines(source, lines)
+        joined = logical.get(diagnostic.line)
+        if joined is not None and joined != physical and silences(joined, diagnostic.code):
+            continue
+        kept.append(diagnostic)
+    return kept
+
+
+def logical_lines(source: str, lines: Sequence[str] | None = None) -> dict[int, str]:
+    """Line number -> the text of all physical lines of its logical line (flake8's noqa mapping).
+
+    Empty when the source does not tokenize (flake8 then searches nothing
+    beyond the physical line either).
+    """
+    lines = split_lines(source) if lines is None else lines
+    mapping: dict[int, str] = {}
+    first, last = None, None
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type in (tokenize.ENDMARKER, tokenize.DEDENT):
+                continue
+            first = token.start[0] if first is None else min(first, token.start[0])
+            last = token.end[0] if last is None else max(last, token.end[0])
+            if token.type in (tokenize.NL, tokenize.NEWLINE):
+                joined = "".join(lines[first - 1:last])
+                mapping.update(dict.fromkeys(range(first, last + 1), joined))
+                first, last = None, None
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return {}
+    return mapping
+
+
+@dataclass(frozen=True)
+class LineEdit:
+    """Replace ``[start, end)`` (0-based character columns of ``line``, 1-based) with ``text``."""
+
+    line: int
+    start: int
+    end: int
+    text: str
+
+    def apply(self, source: str) -> str:
+        lines = split_lines(source)
+        old = lines[self.line - 1]
+        lines[self.line - 1] = old[:self.start] + self.text + old[self.end:]
+        return "".join(lines)
+
+
+def noqa_edit(source: str, line: int, code: str) -> LineEdit | None:
+    """The edit that makes physical ``line`` silence ``code``, or None when no clean one exists.
+
+    * a comment on the line with ``# noqa: X`` gets ``, CODE`` after its codes;
+    * another comment gets ``  # noqa: CODE`` appended after it (so a leading
+      ``# type: ignore`` stays first);
+    * a line without a comment gets ``  # noqa: CODE`` after its last character.
+
+    The line's comment is found with the tokenizer, so a ``#`` inside a string
+    is never taken for one. No edit is offered when the line ends inside a
+    string or continues with a backslash (a comment cannot go there), when the
+    source does not tokenize, or when the line already silences ``code``.
+    """
+    lines = split_lines(source)
+    if not 0 < line <= len(lines):
+        return None
+    text = lines[line - 1]
+    body = text.rstrip("\r\n")
+    if silences(body, code):
+        return None
+    comment = None
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.start[0] > line:
+                break
+            if token.type == tokenize.COMMENT and token.start[0] == line:
+                comment = token
+            elif token.start[0] <= line < token.end[0] and token.type not in (tokenize.NL, tokenize.NEWLINE):
+                return None  # a multi-line string (or f-string part) runs past the end of this line
+    except (tokenize.TokenError, SyntaxError, IndentationError):
+        return None
+    if comment is not None:
+        start, end = comment.start[1], comment.end[1]
+        match = NOQA.search(comment.string)
+        if match is not None and match.group("codes") is not None:
+            codes_end = start + match.start("codes") + len(match.group("codes").rstrip(", \t"))
+            return LineEdit(line, codes_end, codes_end, f", {code}")
+        return LineEdit(line, end, len(body), f"  # noqa: {code}")
+    content = body.rstrip()
+    if content.endswith("\\"):
+        return None
+    if not content:
+        return None
+    return LineEdit(line, len(content), len(body), f"  # noqa: {code}")
