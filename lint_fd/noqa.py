@@ -7,8 +7,10 @@ would silence is silent there too:
 
 * a bare ``# noqa`` silences every code on the line; ``# noqa: LFD101,LFD3``
   silences the codes that start with one of the listed ones (flake8's rule);
-* the comment may sit on any physical line of the statement's logical line
-  (flake8 7 joins the lines of a multi-line statement before searching).
+* the comment is searched on the finding's physical line, or, when that line
+  is part of a token spanning several lines (a triple-quoted string), on all
+  the lines of that span joined (flake8 7's mapping; lines merely inside
+  brackets are not joined).
 
 :func:`noqa_edit` builds the smallest edit that makes a line ignore one code.
 """
@@ -57,7 +59,7 @@ def filter_noqa(diagnostics: Sequence[Diagnostic], source: str,
 
     Codes in ``always`` (a file that was not checked) are never silenced.
     The common case costs one search of the source: no ``# noqa`` anywhere,
-    nothing to do. The logical-line mapping (a tokenize pass) is built only
+    nothing to do. flake8's line mapping (a tokenize pass) is built only
     when a finding's own physical line has no noqa but the file has some.
     """
     if not diagnostics or not NOQA.search(source):
@@ -83,7 +85,10 @@ def filter_noqa(diagnostics: Sequence[Diagnostic], source: str,
 
 
 def logical_lines(source: str, lines: Sequence[str] | None = None) -> dict[int, str]:
-    """Line number -> the text of all physical lines of its logical line (flake8's noqa mapping).
+    """Line number -> the text flake8 searches for its noqa (flake8 7's ``_noqa_line_mapping``).
+
+    Lines are grouped between NL/NEWLINE tokens, so only tokens that span
+    lines (triple-quoted strings) group several physical lines.
 
     Empty when the source does not tokenize (flake8 then searches nothing
     beyond the physical line either).

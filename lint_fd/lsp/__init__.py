@@ -14,7 +14,8 @@ from typing import Sequence
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="lint-fd lsp", description="Run lint_fd as a language server on stdin/stdout.")
+    parser = argparse.ArgumentParser(prog="lint-fd lsp",
+                                     description="Run lint_fd as a language server on stdin/stdout.")
     parser.add_argument("--stdio", action="store_true", help="talk over stdin/stdout (the default and only transport; "
                         "accepted because some editor clients always pass it)")
     parser.add_argument("--debounce-ms", type=float, default=None, metavar="MS",
@@ -27,7 +28,8 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Serve until the client sends ``exit`` or closes stdin; returns the exit status."""
     args = build_parser().parse_args(list(sys.argv[1:] if argv is None else argv))
-    logging.basicConfig(stream=sys.stderr, level=args.log_level, format="lint-fd lsp %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(stream=sys.stderr, level=args.log_level,
+                        format="lint-fd lsp %(levelname)s %(name)s: %(message)s")
     try:
         from .server import DEFAULT_DEBOUNCE, create_server
     except ImportError as error:

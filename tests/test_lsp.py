@@ -1,0 +1,329 @@
+"""``lint-fd lsp`` end to end: a real LSP client (pytest-lsp) drives the server over stdio.
+
+Every test starts ``python -m lint_fd.cli lsp`` in a temporary workspace and
+talks to it the way an editor does. Nothing waits by sleeping: each step waits
+(up to ``TIMEOUT``, generous for a loaded CI machine) for the
+``publishDiagnostics`` notification of the exact document version it expects,
+since the server publishes the version it analysed. The expected codes and
+positions are worked out by hand from the rule contract (``docs/rules``), not
+copied from the server's output.
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sys
+from pathlib import Path
+
+import pytest
+from lsprotocol import types
+from pygls.protocol import default_converter
+from pytest_lsp import LanguageClient, client_capabilities
+from pytest_lsp.client import DEFAULT_CLIENT_FEATURES, register_lsp_features
+
+TIMEOUT = 90.0  # seconds; a step normally takes milliseconds, start-up about a second
+SERVER = [sys.executable, "-m", "lint_fd.cli", "lsp"]
+
+LEAK = """\
+from PIL import Image
+
+
+def size(path):
+    img = Image.open(path)
+    return img.size
+"""
+# line 5 (LSP line 4): ``img = Image.open(path)``, the call at column 10: LFD101
+LEAK_LINE, LEAK_COL = 4, 10
+
+# the leak fixed by editing lines 5-6 in place (one incremental change)
+FIX_RANGE = types.Range(types.Position(4, 4), types.Position(5, len("    return img.size")))
+FIX_TEXT = "with Image.open(path) as img:\n        return img.size"
+
+GENERATOR = """\
+def lines(path):
+    handle = open(path)
+    for line in handle:
+        yield line
+"""
+# line 2 (LSP 1), ``open`` at column 13: never closed (LFD101) and held across the yield (LFD301)
+
+TEMPORARY = """\
+from PIL import Image
+
+
+def size(path):
+    return Image.open(path).size
+"""
+# LFD104 at line 5 (LSP 4), column 11, only in strict mode
+
+
+# --- the client --------------------------------------------------------------------
+
+
+def _client() -> LanguageClient:
+    """pytest-lsp's client, keeping every publishDiagnostics with its version, in order."""
+    client = LanguageClient(converter_factory=default_converter)
+    client.published = []
+    client.registrations = []
+    client.arrived = asyncio.Event()
+
+    def publish(ls: LanguageClient, params: types.PublishDiagnosticsParams):
+        ls.published.append(params)
+        ls.diagnostics[params.uri] = params.diagnostics
+        ls.arrived.set()
+
+    def register(ls: LanguageClient, params: types.RegistrationParams):
+        ls.registrations.extend(params.registrations)
+        ls.arrived.set()
+
+    def show(ls: LanguageClient, params: types.ShowMessageParams):
+        ls.messages.append(params)
+        ls.arrived.set()
+
+    register_lsp_features(client, {**DEFAULT_CLIENT_FEATURES,
+                                   types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS: publish,
+                                   types.CLIENT_REGISTER_CAPABILITY: register,
+                                   types.WINDOW_SHOW_MESSAGE: show})
+    return client
+
+
+@contextlib.asynccontextmanager
+async def lsp_session(root: Path, init_options=None, server=SERVER):
+    """A started and initialised server (VS Code's capabilities) rooted at ``root``; shut down after."""
+    client = _client()
+    await client.start_io(*server, cwd=str(root))
+    try:
+        client.initialize_result = await asyncio.wait_for(client.initialize_session(types.InitializeParams(
+            capabilities=client_capabilities("visual-studio-code"),
+            root_uri=root.as_uri(),
+            workspace_folders=[types.WorkspaceFolder(uri=root.as_uri(), name=root.name)],
+            initialization_options=init_options)), TIMEOUT)
+        yield client
+        await asyncio.wait_for(client.shutdown_session(), TIMEOUT)
+        assert client._server.returncode == 0  # exit after shutdown: status 0
+    finally:
+        if client._server.returncode is None:  # the test failed half-way: do not wait for an exit never sent
+            client._server.kill()
+        await client.stop()
+
+
+async def until(client: LanguageClient, found, what: str):
+    """Wait for ``found()`` to return something truthy, re-checking on each notification."""
+    async def wait():
+        while not (result := found()):
+            client.arrived.clear()
+            await client.arrived.wait()
+        return result
+
+    try:
+        return await asyncio.wait_for(wait(), TIMEOUT)
+    except TimeoutError:
+        raise AssertionError(f"timed out waiting for {what}; published so far: {client.published}") from None
+
+
+async def diagnostics(client: LanguageClient, uri: str, version: int | None):
+    """The diagnostics the server published for ``version`` of ``uri`` (None: the clearing on close)."""
+    def found():
+        for params in reversed(client.published):
+            if params.uri == uri and params.version == version:
+                return [params.diagnostics]
+        return None
+
+    return (await until(client, found, f"diagnostics of {uri} version {version}"))[0]
+
+
+def open_document(client: LanguageClient, path: Path, text: str, version: int = 1) -> str:
+    uri = path.as_uri()
+    client.text_document_did_open(types.DidOpenTextDocumentParams(
+        text_document=types.TextDocumentItem(uri=uri, language_id="python", version=version, text=text)))
+    return uri
+
+
+def codes(found) -> list[tuple[int, int, str]]:
+    return sorted((d.range.start.line, d.range.start.character, d.code) for d in found)
+
+
+def apply_edits(text: str, edits) -> str:
+    """Apply TextEdits (positions in UTF-16 units; the texts here are ASCII) from last to first."""
+    lines = text.splitlines(keepends=True)
+    offsets = [0]
+    for line in lines:
+        offsets.append(offsets[-1] + len(line))
+
+    def offset(position: types.Position) -> int:
+        return offsets[position.line] + position.character
+
+    for edit in sorted(edits, key=lambda e: (e.range.start.line, e.range.start.character), reverse=True):
+        text = text[:offset(edit.range.start)] + edit.new_text + text[offset(edit.range.end):]
+    return text
+
+
+# --- the session --------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_a_whole_editing_session(tmp_path):
+    async with lsp_session(tmp_path) as client:
+        result = client.initialize_result.capabilities
+        assert result.text_document_sync.change == types.TextDocumentSyncKind.Incremental
+        assert result.text_document_sync.save
+        # VS Code can watch files for us: the server asks to hear about pyproject.toml
+        [watch] = await until(client, lambda: client.registrations, "client/registerCapability")
+        assert watch.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES
+        assert [w["globPattern"] for w in watch.register_options["watchers"]] == ["**/pyproject.toml"]
+
+        # didOpen: the leak is reported where it is, with everything an editor shows
+        uri = open_document(client, tmp_path / "leak.py", LEAK)
+        [found] = await diagnostics(client, uri, 1)
+        assert (found.code, found.range.start.line, found.range.start.character) == ("LFD101", LEAK_LINE, LEAK_COL)
+        assert found.range.end == types.Position(LEAK_LINE, LEAK_COL + len("Image.open"))
+        assert found.source == "lint_fd" and found.severity == types.DiagnosticSeverity.Warning
+        assert found.code_description.href.endswith("/rules/LFD101/")
+        assert "not closed" in found.message
+
+        # codeAction on that line: "Ignore LFD101 for this line", bound to this version
+        actions = await asyncio.wait_for(client.text_document_code_action_async(types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri=uri),
+            range=types.Range(types.Position(LEAK_LINE, 0), types.Position(LEAK_LINE, 0)),
+            context=types.CodeActionContext(diagnostics=[found]))), TIMEOUT)
+        [ignore] = [a for a in actions if a.title == "Ignore LFD101 for this line"]
+        assert ignore.kind == types.CodeActionKind.QuickFix
+        assert [d.code for d in ignore.diagnostics] == ["LFD101"]
+        [change] = ignore.edit.document_changes
+        assert change.text_document.uri == uri and change.text_document.version == 1
+        silenced = apply_edits(LEAK, change.edits)
+        assert silenced.splitlines()[LEAK_LINE] == "    img = Image.open(path)  # noqa: LFD101"
+        assert silenced.splitlines()[:LEAK_LINE] == LEAK.splitlines()[:LEAK_LINE]
+
+        # didChange that fixes the leak: the unsaved buffer is checked, the diagnostic goes away
+        client.text_document_did_change(types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[types.TextDocumentContentChangePartial(range=FIX_RANGE, text=FIX_TEXT)]))
+        assert await diagnostics(client, uri, 2) == ()
+
+        # ... and a change that brings it back reports it again (the fix was the reason, not silence)
+        client.text_document_did_change(types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=3),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=LEAK)]))
+        assert codes(await diagnostics(client, uri, 3)) == [(LEAK_LINE, LEAK_COL, "LFD101")]
+
+        # the noqa action's text, once in the buffer, silences the line
+        client.text_document_did_change(types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=4),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=silenced)]))
+        assert await diagnostics(client, uri, 4) == ()
+
+        # a document that does not parse: one E999, and the server goes on serving
+        broken = open_document(client, tmp_path / "broken.py", "def broken(:\n    pass\n")
+        [syntax] = await diagnostics(client, broken, 1)
+        assert syntax.code == "E999" and syntax.range.start.line == 0
+        assert syntax.severity == types.DiagnosticSeverity.Error
+        other = open_document(client, tmp_path / "gen.py", GENERATOR)
+        assert codes(await diagnostics(client, other, 1)) == [(1, 13, "LFD101"), (1, 13, "LFD301")]
+
+        # didSave checks at once (the saved text is the buffer the server has)
+        client.text_document_did_save(types.DidSaveTextDocumentParams(
+            text_document=types.TextDocumentIdentifier(uri=broken)))
+        client.text_document_did_change(types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=broken, version=2),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=LEAK)]))
+        client.text_document_did_save(types.DidSaveTextDocumentParams(
+            text_document=types.TextDocumentIdentifier(uri=broken)))
+        assert codes(await diagnostics(client, broken, 2)) == [(LEAK_LINE, LEAK_COL, "LFD101")]
+
+        # didClose clears the document's diagnostics
+        client.text_document_did_close(types.DidCloseTextDocumentParams(
+            text_document=types.TextDocumentIdentifier(uri=other)))
+        assert await diagnostics(client, other, None) == ()
+        # shutdown and exit (status 0) are checked by lsp_session
+
+
+@pytest.mark.asyncio
+async def test_quick_edits_are_checked_once_as_of_the_last_one(tmp_path):
+    """Debounce: five edits sent back to back (well within the 2 s quiet time asked for
+    here) are analysed once, as of the last; no intermediate version is published."""
+    async with lsp_session(tmp_path, server=[*SERVER, "--debounce-ms", "2000"]) as client:
+        uri = open_document(client, tmp_path / "leak.py", LEAK)
+        await diagnostics(client, uri, 1)
+        for version in range(2, 7):
+            client.text_document_did_change(types.DidChangeTextDocumentParams(
+                text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                content_changes=[types.TextDocumentContentChangeWholeDocument(text=LEAK + "#" * version + "\n")]))
+        assert codes(await diagnostics(client, uri, 6)) == [(LEAK_LINE, LEAK_COL, "LFD101")]
+        assert [p.version for p in client.published if p.uri == uri] == [1, 6]
+
+
+# --- settings -----------------------------------------------------------------------
+
+
+@pytest.mark.asyncio
+async def test_pyproject_settings_apply_and_are_reread_when_the_file_changes(tmp_path):
+    pyproject = tmp_path / "pyproject.toml"
+    pyproject.write_text('[tool.lint_fd]\nignore = ["LFD101"]\n')
+    async with lsp_session(tmp_path) as client:
+        uri = open_document(client, tmp_path / "gen.py", GENERATOR)
+        assert codes(await diagnostics(client, uri, 1)) == [(1, 13, "LFD301")]
+
+        # the editor reports the change (workspace/didChangeWatchedFiles): every open document is checked again
+        pyproject.write_text('[tool.lint_fd]\nignore = ["LFD301"]\n')
+        client.published.clear()
+        client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(changes=[
+            types.FileEvent(uri=pyproject.as_uri(), type=types.FileChangeType.Changed)]))
+        assert codes(await diagnostics(client, uri, 1)) == [(1, 13, "LFD101")]
+
+        # an editor that does not report it: the next check sees the new file all the same
+        pyproject.write_text("[tool.lint_fd]\nstrict = false\n# a different size, so the change is seen "
+                             "even within the file system's timestamp granularity\n")
+        client.text_document_did_change(types.DidChangeTextDocumentParams(
+            text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            content_changes=[types.TextDocumentContentChangeWholeDocument(text=GENERATOR + "\n")]))
+        assert codes(await diagnostics(client, uri, 2)) == [(1, 13, "LFD101"), (1, 13, "LFD301")]
+
+
+@pytest.mark.asyncio
+async def test_initialization_options_are_settings_and_win_over_pyproject(tmp_path):
+    (tmp_path / "pyproject.toml").write_text('[tool.lint_fd]\nignore = ["LFD301"]\n')
+    async with lsp_session(tmp_path, init_options={"strict": True, "ignore": ["LFD101"]}) as client:
+        temporary = open_document(client, tmp_path / "temp.py", TEMPORARY)
+        assert codes(await diagnostics(client, temporary, 1)) == [(4, 11, "LFD104")]  # strict: LFD104 on
+        generator = open_document(client, tmp_path / "gen.py", GENERATOR)
+        assert codes(await diagnostics(client, generator, 1)) == [(1, 13, "LFD301")]  # the editor's ignore wins
+
+
+@pytest.mark.asyncio
+async def test_unusable_configuration_is_reported_and_the_documents_still_checked(tmp_path):
+    (tmp_path / "pyproject.toml").write_text("[tool.lint_fd]\nignore = 3\n")
+    async with lsp_session(tmp_path, init_options={"no-such-key": True}) as client:
+        uri = open_document(client, tmp_path / "leak.py", LEAK)
+        assert codes(await diagnostics(client, uri, 1)) == [(LEAK_LINE, LEAK_COL, "LFD101")]  # the defaults
+        await until(client, lambda: len(client.messages) >= 2, "two warnings")
+        text = "\n".join(m.message for m in client.messages)
+        assert "no-such-key" in text and "pyproject.toml" in text and "ignore" in text
+
+
+# --- never dies ---------------------------------------------------------------------
+
+# The server, with the engine made to fail on files named boom.py (a stand-in for a lint_fd bug).
+FAILING_SERVER = [sys.executable, "-c", """
+import sys
+import lint_fd.lsp.analysis as analysis
+real = analysis.check_source
+def check_source(source, filename, settings):
+    if filename.endswith("boom.py"):
+        raise RuntimeError("injected failure")
+    return real(source, filename, settings)
+analysis.check_source = check_source
+from lint_fd.lsp import main
+sys.exit(main([]))
+"""]
+
+
+@pytest.mark.asyncio
+async def test_a_failure_on_one_document_is_lfd999_for_that_document_only(tmp_path):
+    async with lsp_session(tmp_path, server=FAILING_SERVER) as client:
+        boom = open_document(client, tmp_path / "boom.py", LEAK)
+        [failure] = await diagnostics(client, boom, 1)
+        assert failure.code == "LFD999" and "injected failure" in failure.message
+        assert failure.range.start.line == 0
+        fine = open_document(client, tmp_path / "fine.py", LEAK)
+        assert codes(await diagnostics(client, fine, 1)) == [(LEAK_LINE, LEAK_COL, "LFD101")]
