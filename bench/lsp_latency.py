@@ -132,15 +132,20 @@ def _in_process(path: Path, text: str, reps: int) -> dict:
 
 
 def measure(path: Path | None = None, edits: int = 40) -> dict:
-    """Latencies with the default debounce and with none, and the in-process times, in ms."""
+    """Latencies with the default debounce and with none, a small-file control, and the
+    in-process times, in ms."""
     from lint_fd.lsp.server import DEFAULT_DEBOUNCE
 
     path = Path(path or default_file())
     text = path.read_text(encoding="utf-8")
     with_debounce = asyncio.run(_session(path, text, edits, None))
     without = asyncio.run(_session(path, text, edits, 0))
+    small = path.with_name("lint_fd_bench_small.py")  # never written: the server reads the buffer, not the disk
+    control = asyncio.run(_session(small, "x = 1\n" * 50, edits, None))
     return {"file": path, "lines": text.count("\n"), "edits": edits, "debounce_ms": DEFAULT_DEBOUNCE * 1000,
-            "debounced": _ms(with_debounce), "processing": _ms(without), **_in_process(path, text, edits)}
+            "debounced": _ms(with_debounce), "after_debounce": _ms([t - DEFAULT_DEBOUNCE for t in with_debounce]),
+            "control": _ms([t - DEFAULT_DEBOUNCE for t in control]),
+            "processing": _ms(without), **_in_process(path, text, edits)}
 
 
 def display(path: Path) -> str:
@@ -150,28 +155,34 @@ def display(path: Path) -> str:
 
 def render(result: dict) -> list[str]:
     d, p, e, a = result["debounced"], result["processing"], result["engine"], result["analysis"]
-    ok = p["median"] <= BUDGET_MS
+    after, control, debounce = result["after_debounce"], result["control"], result["debounce_ms"]
+    worst = max(after["median"], p["median"])
+
+    def row(name: str, m: dict) -> str:
+        return f"| {name} | {m['median']:.1f} | {m['p90']:.1f} | {m['min']:.1f}-{m['max']:.1f} |"
+
     return [
         SECTION, "",
         f"`bench/lsp_latency.py`: `lint-fd lsp` over stdio, driven by pygls' client; "
         f"{display(result['file'])} ({result['lines']:,} lines) open, {result['edits']} incremental edits "
         "one after the other (insert or delete a comment line, each at another place). Latency is the time "
         "from writing the `didChange` to receiving the `publishDiagnostics` for that version. The server waits "
-        f"for typing to pause ({result['debounce_ms']:.0f} ms debounce) before it checks the unsaved buffer, so "
-        "the first row includes that wait on purpose; the second runs the same server with `--debounce-ms 0`, "
-        "which leaves the processing: protocol, document update, analysis and reply.", "",
+        f"for typing to pause ({debounce:.0f} ms debounce) before it checks the unsaved buffer, so the first row "
+        "includes that wait on purpose and the second takes it out; the third runs the same server with "
+        "`--debounce-ms 0` (edits processed back to back). The control is a 50-line file with the default "
+        "debounce: what the timer, the protocol and the reply cost without the analysis.", "",
         "| measure | median ms | p90 ms | min-max ms |", "| --- | ---: | ---: | ---: |",
-        f"| edit -> diagnostics, default debounce ({result['debounce_ms']:.0f} ms) | {d['median']:.1f} | "
-        f"{d['p90']:.1f} | {d['min']:.1f}-{d['max']:.1f} |",
-        f"| edit -> diagnostics, no debounce (processing) | {p['median']:.1f} | {p['p90']:.1f} | "
-        f"{p['min']:.1f}-{p['max']:.1f} |",
-        f"| engine alone, in process (`check_source`) | {e['median']:.1f} | {e['p90']:.1f} | "
-        f"{e['min']:.1f}-{e['max']:.1f} |",
-        f"| server's analysis, in process (engine, per-file ignores, noqa) | {a['median']:.1f} | {a['p90']:.1f} | "
-        f"{a['min']:.1f}-{a['max']:.1f} |", "",
+        row(f"edit -> diagnostics, default debounce ({debounce:.0f} ms)", d),
+        row(f"... less the {debounce:.0f} ms debounce: processing after a pause", after),
+        row("edit -> diagnostics, no debounce: processing back to back", p),
+        row(f"control: 50-line file, default debounce, less {debounce:.0f} ms", control),
+        row("engine alone, in process (`check_source`)", e),
+        row("server's analysis, in process (engine, per-file ignores, noqa)", a), "",
         f"Budget: diagnostics within {BUDGET_MS:.0f} ms of the change being processed (median, debounce "
-        f"excluded): {p['median']:.1f} ms, {'**holds**' if ok else '**FAILS**'}. What the protocol and the "
-        f"server add over the engine: {p['median'] - e['median']:.1f} ms (median against median).", "",
+        f"excluded; the worse of the two processing rows): {worst:.1f} ms, "
+        f"{'**holds**' if worst <= BUDGET_MS else '**FAILS**'}. The control puts the timer, protocol and reply "
+        f"at {control['median']:.1f} ms; the rest is the analysis, which on this shared machine varies from run "
+        "to run with the other processes' load (the in-process rows are measured in the same run).", "",
     ]
 
 
@@ -197,6 +208,11 @@ def main(argv: list[str] | None = None) -> int:
     section = render(measure(args.file, args.edits))
     print("\n".join(section))
     if args.update:
+        import datetime
+
+        when = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        section[2:2] = [f"*Measured on {when} by `python bench/lsp_latency.py --update`, apart from the run "
+                        "that produced the other sections.*", ""]
         update(args.update, section)
         print(f"lsp_latency: updated {args.update}", file=sys.stderr)
     return 0

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,6 +86,7 @@ class LintFdServer(LanguageServer):
 
     async def analyse(self, document: TextDocument) -> Checked:
         """Findings of the document's current text (on the engine thread); never raises."""
+        started = time.perf_counter()
         version, source = document.version, document.source
         path = document.path if document.uri.startswith("file:") else None
         settings = Settings()
@@ -92,7 +94,8 @@ class LintFdServer(LanguageServer):
             resolved = self.resolver.resolve(self._folder(path))
             settings = resolved.settings
             findings = await asyncio.get_running_loop().run_in_executor(
-                self._engine, analyse, source, path, settings, resolved.config)
+                self._engine, _timed_analyse, source, path, settings, resolved.config)
+            log.debug("%s v%s analysed in %.1f ms", document.uri, version, 1000 * (time.perf_counter() - started))
         except asyncio.CancelledError:
             raise
         except Exception as error:  # the server must keep serving every other document
@@ -154,6 +157,14 @@ class LintFdServer(LanguageServer):
         for uri in list(self._pending):
             self.cancel(uri)
         self._engine.shutdown(wait=False, cancel_futures=True)
+
+
+def _timed_analyse(source: str, path: str | None, settings: Settings, config: Path | None) -> list[Diagnostic]:
+    started = time.perf_counter()
+    try:
+        return analyse(source, path, settings, config)
+    finally:
+        log.debug("engine thread: %d lines in %.1f ms", source.count("\n"), 1000 * (time.perf_counter() - started))
 
 
 def _versioned_edits(ls: LintFdServer) -> bool:
