@@ -128,46 +128,45 @@ class LineEdit:
 
 
 def noqa_edit(source: str, line: int, code: str) -> LineEdit | None:
-    """The edit that makes physical ``line`` silence ``code``, or None when no clean one exists.
+    """The edit that makes the finding on physical ``line`` silence ``code``, or None when no clean one exists.
 
     * a comment on the line with ``# noqa: X`` gets ``, CODE`` after its codes;
     * another comment gets ``  # noqa: CODE`` appended after it (so a leading
       ``# type: ignore`` stays first);
     * a line without a comment gets ``  # noqa: CODE`` after its last character.
 
-    The line's comment is found with the tokenizer, so a ``#`` inside a string
-    is never taken for one. No edit is offered when the line ends inside a
-    string or continues with a backslash (a comment cannot go there), when the
-    source does not tokenize, or when the line already silences ``code``.
+    The comment is found with the tokenizer, so a ``#`` inside a string is
+    never taken for one. When the line ends inside a multi-line string, the
+    comment goes on the line where the string ends (flake8 joins those lines,
+    see :func:`logical_lines`). No edit is offered when that line continues
+    with a backslash (a comment cannot follow it), when the source does not
+    tokenize, or when the line already silences ``code``.
     """
     lines = split_lines(source)
     if not 0 < line <= len(lines):
         return None
-    text = lines[line - 1]
-    body = text.rstrip("\r\n")
-    if silences(body, code):
-        return None
-    comment = None
+    target, comment = line, None
     try:
         for token in tokenize.generate_tokens(io.StringIO(source).readline):
-            if token.start[0] > line:
+            if token.start[0] > target:
                 break
-            if token.type == tokenize.COMMENT and token.start[0] == line:
+            if token.type == tokenize.COMMENT and token.start[0] == target:
                 comment = token
-            elif token.start[0] <= line < token.end[0] and token.type not in (tokenize.NL, tokenize.NEWLINE):
-                return None  # a multi-line string (or f-string part) runs past the end of this line
+            elif token.start[0] <= target < token.end[0] and token.type not in (tokenize.NL, tokenize.NEWLINE):
+                target = token.end[0]  # a multi-line string runs past this line: the comment goes where it ends
     except (tokenize.TokenError, SyntaxError, IndentationError):
+        return None
+    body = lines[target - 1].rstrip("\r\n")
+    if silences("".join(lines[line - 1:target]), code):
         return None
     if comment is not None:
         start, end = comment.start[1], comment.end[1]
         match = NOQA.search(comment.string)
         if match is not None and match.group("codes") is not None:
             codes_end = start + match.start("codes") + len(match.group("codes").rstrip(", \t"))
-            return LineEdit(line, codes_end, codes_end, f", {code}")
-        return LineEdit(line, end, len(body), f"  # noqa: {code}")
+            return LineEdit(target, codes_end, codes_end, f", {code}")
+        return LineEdit(target, end, len(body), f"  # noqa: {code}")
     content = body.rstrip()
-    if content.endswith("\\"):
+    if not content or content.endswith("\\"):
         return None
-    if not content:
-        return None
-    return LineEdit(line, len(content), len(body), f"  # noqa: {code}")
+    return LineEdit(target, len(content), len(body), f"  # noqa: {code}")

@@ -79,8 +79,15 @@ def test_noqa_edit_adds_or_extends_the_comment(line, expected):
     assert split_lines(edit.apply(source))[1] == expected
 
 
+def test_noqa_edit_for_a_line_ending_inside_a_string_goes_where_the_string_ends():
+    source = 'x = Image.open(p + """a\nb""")\ny = 1\n'
+    edit = noqa_edit(source, 1, "LFD101")
+    assert split_lines(edit.apply(source)) == ['x = Image.open(p + """a\n', 'b""")  # noqa: LFD101\n', "y = 1\n"]
+    assert filter_noqa([finding(1)], edit.apply(source)) == []      # and flake8's mapping honours it there
+
+
 @pytest.mark.parametrize("source, line", [
-    ('x = Image.open("""a\nb""")\n', 1),              # the line ends inside a string
+    ('x = Image.open(p + """a\nb""" + \\\n    q)\n', 1),  # the string ends on a backslash continuation
     ("x = Image.open(p) + \\\n    1\n", 1),           # a backslash continuation: no comment may follow
     ("x = Image.open(p)  # noqa\n", 1),               # already silenced
     ("x = Image.open(p)  # noqa: LFD1\n", 1),         # already silenced by a prefix

@@ -16,7 +16,7 @@ from lsprotocol import types
 
 from ..api import parse
 from ..diagnostics import INTERNAL_ERROR, SYNTAX_ERROR_CODE, Diagnostic
-from ..noqa import noqa_edit, split_lines
+from ..noqa import filter_noqa, noqa_edit, split_lines
 from ..settings import Settings
 from .convert import minimal_edit, to_lsp, units
 
@@ -46,6 +46,11 @@ def rewrite_fix(source: str, diagnostic: Diagnostic, settings: Settings, filenam
     return new
 
 
+def _silences_cleanly(new: str, finding: Diagnostic) -> bool:
+    """The text with the noqa added still parses, and the noqa does silence the finding."""
+    return _parses(new) and not filter_noqa([finding], new)
+
+
 def _parses(source: str) -> bool:
     try:
         parse(source)
@@ -72,7 +77,7 @@ def code_actions(uri: str, version: int | None, source: str, findings: Sequence[
                 kind=types.CodeActionKind.QuickFix, diagnostics=[shown], is_preferred=True,
                 edit=_workspace_edit(uri, version, [edit], versioned)))
         noqa = noqa_edit(source, finding.line, finding.code)
-        if noqa is not None and _parses(noqa.apply(source)):
+        if noqa is not None and _silences_cleanly(noqa.apply(source), finding):
             line_text = lines[noqa.line - 1]
             edit = types.TextEdit(
                 range=types.Range(types.Position(noqa.line - 1, units(line_text[:noqa.start], encoding)),

@@ -110,8 +110,8 @@ class LintFdServer(LanguageServer):
             return
         checked = await self.analyse(document)
         current = self.workspace.text_documents.get(uri)
-        if current is None or current.version != checked.version:
-            return  # closed or edited meanwhile: the newer version has its own check
+        if current is None or current.version != checked.version or current.source != checked.source:
+            return  # closed, edited or reopened meanwhile: the current text has its own check
         self.checked[uri] = checked
         try:
             shown = to_lsp_all(checked.findings, checked.source, self.workspace.position_encoding)
