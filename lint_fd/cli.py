@@ -121,6 +121,7 @@ class Resolved:
 
     settings: Settings
     sources: dict[str, str]
+    config: str = "none found"
 
 
 def resolve(args: argparse.Namespace) -> Resolved:
@@ -128,24 +129,28 @@ def resolve(args: argparse.Namespace) -> Resolved:
     changes: dict = {}
     sources: dict[str, str] = {}
     path = None
+    config = "none found (no pyproject.toml with [tool.lint_fd] from here upward)"
     if args.config:
         path = args.config
-    elif not args.isolated:
+    elif args.isolated:
+        config = "none read (--isolated)"
+    else:
         path = find_pyproject()
     if path is not None:
         from pathlib import Path
 
         table = table_of(load_pyproject(path))
+        config = f"{path}" + ("" if table is not None else " (no [tool.lint_fd] table)")
         if table is not None:
             found = read_table(table, f"{path}: [tool.lint_fd]", Path(path).resolve().parent)
             changes.update(found)
-            sources.update(dict.fromkeys(found, f"{path} [tool.lint_fd]"))
+            sources.update(dict.fromkeys(found, f"{path}"))
     for option in OPTIONS:
         value = getattr(args, option.field, None)
         if value is not None:
             changes[option.field] = value
             sources[option.field] = f"command line ({option.cli.split(' ')[0]})"
-    return Resolved(replace(Settings(), **changes), sources)
+    return Resolved(replace(Settings(), **changes), sources, config)
 
 
 def resolve_settings(args: argparse.Namespace) -> Settings:
@@ -172,6 +177,7 @@ def show_settings(resolved: Resolved, out) -> None:
     rows = [(f"{option.key} = {_toml_value(getattr(resolved.settings, option.field))}",
              resolved.sources.get(option.field, "default")) for option in OPTIONS]
     width = max(len(text) for text, _ in rows)
+    print(f"# configuration: {resolved.config}", file=out)
     print("[tool.lint_fd]", file=out)
     for text, source in rows:
         print(f"{text.ljust(width)}  # {source}", file=out)

@@ -119,10 +119,12 @@ def statistics_lines(results: Sequence, style: Style | None = None) -> list[str]
     if not found:
         return []
     width = len(str(max(found.values())))
+    code_width = max(len(code) for code in found)
     lines = []
     for code, count in sorted(found.items(), key=lambda item: (-item[1], item[0])):
         symbol = RULES[code].symbol if code in RULES else "syntax-error" if code == SYNTAX_ERROR_CODE else ""
-        lines.append(f"{count:>{width}}  {style(code, 'red' if is_error(code) else 'yellow')}  {symbol}".rstrip())
+        shown = style(code, "red" if is_error(code) else "yellow") + " " * (code_width - len(code))
+        lines.append(f"{count:>{width}}  {shown}  {symbol}".rstrip())
     return lines
 
 

@@ -52,6 +52,7 @@ class Settings:
         a code selected by its exact name. Off-by-default rules need strict
         mode or their exact code in ``select`` / ``extend_select``.
         """
+        from . import rules  # noqa: F401  (registers every rule, so that default states are known)
         from .diagnostics import RULES
 
         if code in ALWAYS_REPORTED:
