@@ -154,10 +154,10 @@ OPTIONS: tuple[Option, ...] = (
     Option("select", "select", "codes",
            "Code prefixes to report (default: every rule that is on by default). "
            "Naming the exact code LFD104 also turns it on.",
-           'select = ["LFD1", "LFD2"]', "--select", "--select", "--enable (symbols or ids)"),
+           'select = ["LFD1", "LFD2"]', "--select", "--select", "--enable"),
     Option("ignore", "ignore", "codes",
            "Code prefixes not to report. An exact code in select or extend-select wins over a prefix here.",
-           'ignore = ["LFD102"]', "--ignore", "--ignore", "--disable (symbols or ids)"),
+           'ignore = ["LFD102"]', "--ignore", "--ignore", "--disable"),
     Option("extend-select", "extend_select", "codes",
            "Code prefixes to report in addition to select (LFD104 here turns it on).",
            'extend-select = ["LFD104"]', "--extend-select", "--extend-select", "--enable"),
