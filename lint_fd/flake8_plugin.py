@@ -73,8 +73,52 @@ class LintFdPlugin:
             yield diagnostic.line, diagnostic.col, diagnostic.format(), type(self)
 
 
+def _config_file(argv: list[str]) -> str | None:
+    """The configuration file flake8 read, if any.
+
+    flake8 parses ``--config`` and ``--isolated`` before the plugins load and
+    keeps them out of the options plugins see, so they are read from the
+    command line here; otherwise flake8's own search finds the file.
+    """
+    if "--isolated" in argv:
+        return None
+    for index, arg in enumerate(argv):
+        if arg.startswith("--config="):
+            return arg.split("=", 1)[1]
+        if arg == "--config" and index + 1 < len(argv):
+            return argv[index + 1]
+    try:  # flake8's own search; private, so a change of it only skips the check below
+        from flake8.options.config import _find_config_file
+
+        return _find_config_file(".")
+    except Exception:
+        return None
+
+
+def unknown_lfd_keys(options) -> list[tuple[str, str]]:
+    """``(file, key)`` for ``lfd-*`` keys in ``[flake8]`` that lint_fd does not define (flake8 ignores them)."""
+    import configparser
+
+    path = _config_file(list(sys.argv[1:]))
+    if not path:
+        return []
+    parser = configparser.RawConfigParser()
+    try:
+        parser.read(path, encoding="utf-8")
+    except (OSError, UnicodeDecodeError, configparser.Error):
+        return []
+    known = {"lfd-strict", *(option.replace("_", "-") for option in NAME_OPTIONS)}
+    keys = parser["flake8"].keys() if parser.has_section("flake8") else ()
+    return [(path, key) for key in keys
+            if key.replace("_", "-").startswith("lfd-") and key.replace("_", "-") not in known]
+
+
 def settings_from_options(options) -> Settings:
-    """lint_fd's Settings from flake8's parsed options; a bad value exits with one line on stderr."""
+    """lint_fd's Settings from flake8's parsed options; a bad value or key exits with one line on stderr."""
+    for path, key in unknown_lfd_keys(options)[:1]:
+        known = ", ".join(["lfd-strict", *(option.replace("_", "-") for option in NAME_OPTIONS)])
+        print(f"flake8: error: {path}: [flake8]: unknown key {key!r} (lint_fd's keys: {known})", file=sys.stderr)
+        raise SystemExit(2)
     chosen = [*(getattr(options, "select", None) or ()), *(getattr(options, "extend_select", None) or ())]
     strict = bool(getattr(options, "lfd_strict", False)) or OPTIONAL_CODE in chosen
     config = getattr(options, "config", None) or "[flake8] in .flake8, setup.cfg or tox.ini"

@@ -125,6 +125,16 @@ def _run(argv, cwd):
     return subprocess.run([sys.executable, "-m", *argv], capture_output=True, text=True, cwd=cwd, timeout=300)
 
 
+def test_flake8_unknown_lfd_key_is_one_line_naming_key_and_file(tmp_path):
+    (tmp_path / "tox.ini").write_text("[flake8]\nlfd-relase-functions = a.b\nmax-line-length = 100\n")
+    (tmp_path / "a.py").write_text(LEAK)
+    proc = _run(["flake8", "a.py"], tmp_path)
+    assert proc.returncode == 2 and proc.stderr.splitlines() == [
+        "flake8: error: ./tox.ini: [flake8]: unknown key 'lfd-relase-functions' "
+        "(lint_fd's keys: lfd-strict, lfd-resource-factories, lfd-release-functions, lfd-keeper-functions)"]
+    assert _run(["flake8", "--isolated", "a.py"], tmp_path).returncode == 1  # the file is not read
+
+
 @pytest.mark.parametrize("config, args", [
     ("[flake8]\nlfd-release-functions = 1abc\n", ()),
     ("", ("--lfd-keeper-functions=a-b",)),
