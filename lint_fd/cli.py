@@ -43,8 +43,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("paths", nargs="*", metavar="PATH", help="files and folders to check (default: .)")
     rules = parser.add_argument_group("choosing rules (code prefixes, comma separated)")
-    rules.add_argument("--select", type=_option_codes("--select"), help="codes to report (e.g. LFD1,LFD301)")
-    rules.add_argument("--ignore", type=_option_codes("--ignore"), help="codes not to report")
+    rules.add_argument("--select", type=_option_codes("--select"), metavar="CODES", help="codes to report (e.g. LFD1,LFD301)")
+    rules.add_argument("--ignore", type=_option_codes("--ignore"), metavar="CODES", help="codes not to report")
     rules.add_argument("--extend-select", type=_option_codes("--extend-select"), metavar="CODES",
                        help="codes to report in addition to --select")
     rules.add_argument("--extend-ignore", type=_option_codes("--extend-ignore"), metavar="CODES",
