@@ -13,7 +13,7 @@ import os
 from collections import Counter
 from typing import Sequence, TextIO
 
-from .diagnostics import INTERNAL_ERROR, RULES, SYNTAX_ERROR_CODE
+from .diagnostics import RULES, SYNTAX_ERROR_CODE
 from .source import SourceCache
 
 FORMATS = ("text", "json", "github", "sarif")
@@ -83,7 +83,7 @@ def write_findings(results: Sequence, fmt: str, out: TextIO, *, style: Style | N
         out.write("\n")
     elif fmt == "github":
         for path, d in rows:
-            level = "error" if d.code in (SYNTAX_ERROR_CODE, INTERNAL_ERROR.code) else "warning"
+            level = "error" if is_error(d.code) else "warning"
             print(f"::{level} file={_github_escape(path, True)},line={d.line},col={d.col + 1}"
                   f"::{_github_escape(d.format())}", file=out)
         for result in results:

@@ -217,3 +217,13 @@ def test_confirm_draws_a_bar_only_on_a_terminal(monkeypatch):
     monkeypatch.setattr(sys, "stderr", pipe)
     confirm.main(["--only", "LFD10"])
     assert seen["progress"] is None and "\r" not in pipe.getvalue()
+
+
+def test_github_annotations_use_the_same_levels_as_sarif(project, capsys):
+    (project / "a.py").write_text(LEAK)
+    (project / "t.py").write_text(
+        "from keras.preprocessing.image import ImageDataGenerator\n\n"
+        "it = ImageDataGenerator().flow_from_directory('data')\nit.close()\n")
+    out = run(capsys, "--format", "github", "a.py", "t.py")[1].splitlines()
+    assert out[0].startswith("::warning file=a.py,line=5,") and "LFD101" in out[0]
+    assert out[1].startswith("::error file=t.py,line=4,") and "LFD201" in out[1]  # E8201: it raises
