@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 from .diagnostics import INTERNAL_ERROR, Diagnostic, make
+from .noqa import apply_noqa
 from .settings import Settings, drop_per_file_ignored
 
 SKIPPED_DIRS = frozenset({"__pycache__"})
@@ -122,7 +123,10 @@ def lint_file(path: str, settings: Settings, data: bytes | None = None, cache=No
     try:
         from . import api  # imported on the first miss: a run served by the cache never loads the engine
 
-        return FileResult(path, api.check_source(data, path, settings), key=key)
+        found = api.check_source(data, path, settings)
+        if found:
+            found = apply_noqa(found, api.decode_source(data))
+        return FileResult(path, found, key=key)
     except (Exception, RecursionError, MemoryError) as error:  # check_source already catches the engine's
         return FileResult(path, _internal_error(error))
 
