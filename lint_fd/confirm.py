@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from . import confirmations as C
+from . import progress as progress_bar
 
 
 @dataclass
@@ -253,10 +254,10 @@ def markdown_document(rows: list[Row], versions: dict, implementations: list[str
             "",
             f"Measured: {case.measures}.",
             "",
-            "Hazard:",
+            "Hazard (`# expect:` marks the line lint_fd reports):",
             "",
             "```python",
-            case.hazard.rstrip(),
+            case.annotated_hazard().rstrip(),
             "```",
             "",
             "Fixed twin:",
@@ -272,6 +273,28 @@ def markdown_document(rows: list[Row], versions: dict, implementations: list[str
 # ---------------------------------------------------------------------------
 # Command line
 # ---------------------------------------------------------------------------
+
+
+def _step_count(codes: list[str] | None, implementations: list[str]) -> int:
+    """What :func:`measure` announces: one step per non-Keras case, one per Keras implementation."""
+    cases = C.cases_for(codes)
+    keras = any(case.library == "Keras" for case in cases)
+    return sum(case.library != "Keras" for case in cases) + (len(implementations) if keras else 0)
+
+
+class _StepBar:
+    """The ``progress`` callback of :func:`measure` drawn as a bar: each message starts the next step."""
+
+    def __init__(self, total: int) -> None:
+        self.bar = progress_bar.Progress(total, sys.stderr, "lint-fd confirm")
+        self.started = False
+
+    def __call__(self, text: str) -> None:
+        self.bar.advance(1 if self.started else 0, note=text)
+        self.started = True
+
+    def close(self) -> None:
+        self.bar.close()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -294,7 +317,8 @@ def build_parser() -> argparse.ArgumentParser:
         choices=list(C.KERAS_IMPLEMENTATIONS),
         help="Keras implementation to measure (repeatable; default: every importable one)",
     )
-    parser.add_argument("--quiet", action="store_true", help="no progress messages on stderr")
+    parser.add_argument("--quiet", action="store_true",
+                        help="no progress bar (drawn only when stderr is a terminal) and no 'wrote' message")
     return parser
 
 
@@ -311,13 +335,18 @@ def main(argv: list[str] | None = None) -> int:
     if missing:
         print(f"lint-fd confirm: not importable here: {', '.join(missing)}", file=sys.stderr)
         return 2
-    progress = None if args.quiet else (lambda text: print(f"lint-fd confirm: {text}", file=sys.stderr))
+    bar = None
+    if not args.quiet and progress_bar.wanted(sys.stderr):
+        bar = _StepBar(_step_count(codes, implementations))
     try:
         with tempfile.TemporaryDirectory(prefix="lint-fd-confirm-") as tmp:
-            rows, versions = measure(codes, implementations, Path(tmp), progress)
+            rows, versions = measure(codes, implementations, Path(tmp), bar)
     except ImportError as error:
         print(f"lint-fd confirm: cannot make the test data: {error} (Pillow is needed)", file=sys.stderr)
         return 2
+    finally:
+        if bar:
+            bar.close()
     if not rows:
         print("lint-fd confirm: no case selected", file=sys.stderr)
         return 2
@@ -327,8 +356,8 @@ def main(argv: list[str] | None = None) -> int:
         output = Path(args.output)
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(markdown_document(rows, versions, implementations, command))
-        if progress:
-            progress(f"wrote {output}")
+        if not args.quiet:
+            print(f"lint-fd confirm: wrote {output}", file=sys.stderr)
     if any(row.error for row in rows):
         return 2
     return 0 if all(row.ok for row in rows) else 1

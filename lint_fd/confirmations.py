@@ -226,6 +226,7 @@ class Case:
     hazard_seen: Callable[[dict], bool]
     describe: Callable[[dict], str]
     flagged_at: str = ""
+    also_flagged: tuple[str, ...] = ()  #: other codes the contract reports on the flagged line
     expect_hazard: bool = True
     note: str = ""
     params: tuple = field(default=())
@@ -241,6 +242,14 @@ class Case:
             if self.flagged_at in line:
                 return number
         raise ValueError(f"{self.id}: {self.flagged_at!r} is not in the hazard snippet")
+
+    def annotated_hazard(self, keras_module: str | None = None) -> str:
+        """The hazard source with ``# expect: CODE`` on the flagged line (the docs' convention)."""
+        lines = self.source("hazard", keras_module).splitlines()
+        number = self.flagged_line(keras_module)
+        codes = ", ".join(sorted({self.code, *self.also_flagged}))
+        lines[number - 1] += f"  # expect: {codes}"
+        return "\n".join(lines) + "\n"
 
     def source(self, variant: str, keras_module: str | None = None) -> str:
         """The ``"hazard"`` or ``"fixed"`` source, for a Keras implementation."""
@@ -947,6 +956,8 @@ LFD301_READ_RECORDS = _case(
     code="LFD301",
     name="read-records",
     flagged_at="f = open(path)",
+    # the close after the loop is skipped when parse() raises: LFD102 on the same open
+    also_flagged=("LFD102",),
     library="Python",
     measures=(
         "read_records() generator: one record taken, then close(); and a bad JSON line raising "

@@ -50,14 +50,6 @@ INTERNAL_ERROR = register_rule(
 )
 SYNTAX_ERROR_CODE = "E999"
 
-#: where the documentation site is published; rule pages are ``rules/<CODE>/`` under it
-DOCS_URL = "https://lint-fd.readthedocs.io/en/latest/"
-
-
-def rule_url(code: str) -> str | None:
-    """The documentation page of a rule (None for codes without one, such as E999)."""
-    return f"{DOCS_URL}rules/{code}/" if code in RULES and code != INTERNAL_ERROR.code else None
-
 
 def make(code: str, line: int, col: int, **fields: str) -> Diagnostic:
     """Build the diagnostic for ``code`` with its message template filled in."""

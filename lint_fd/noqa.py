@@ -1,18 +1,20 @@
 """``# noqa`` comments read the way flake8 reads them, and the edit that adds one.
 
-Suppression comments belong to the host (see docs/integrations.md): flake8
-applies ``# noqa`` itself, pylint reads its own pragmas. A front end that is
-its own host (the language server) uses this module so that a line flake8
-would silence is silent there too:
+flake8 applies ``# noqa`` itself and pylint has its own pragmas; the
+``lint-fd`` command and the language server apply this module so that a
+line silenced for flake8 is silent in every door:
 
-* a bare ``# noqa`` silences every code on the line; ``# noqa: LFD101,LFD3``
-  silences the codes that start with one of the listed ones (flake8's rule);
+* ``# noqa`` alone silences every code on its line; ``# noqa: LFD101,LFD3``
+  silences the codes listed and the codes they prefix;
 * the comment is searched on the finding's physical line, or, when that line
   is part of a token spanning several lines (a triple-quoted string), on all
   the lines of that span joined (flake8 7's mapping; lines merely inside
-  brackets are not joined).
+  brackets are not joined);
+* E999 and LFD999 are never silenced: a file that was not checked must not
+  look clean.
 
-:func:`noqa_edit` builds the smallest edit that makes a line ignore one code.
+:func:`noqa_edit` builds the smallest edit that makes a line ignore one code
+(the language server's "Ignore LFDxxx for this line").
 """
 from __future__ import annotations
 
@@ -20,14 +22,59 @@ import io
 import re
 import tokenize
 from dataclasses import dataclass
-from typing import Iterable, Sequence
+from typing import Sequence
 
 from .diagnostics import Diagnostic
+from .settings import ALWAYS_REPORTED
 
-#: flake8's own pattern (flake8/defaults.py, NOQA_INLINE_REGEXP)
+#: flake8's own pattern (flake8.defaults.NOQA_INLINE_REGEXP), case-insensitive like flake8's
 NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
-_CODE = re.compile(r"[A-Z]+[0-9]+", re.IGNORECASE)
 _LINE_END = re.compile(r"\r\n|\r|\n")
+
+
+def silenced_on(line: str, code: str) -> bool:
+    """Whether ``line`` (a physical line, or flake8's joined lines) carries a ``# noqa`` that covers ``code``."""
+    match = NOQA.search(line)
+    if match is None:
+        return False
+    listed = match.group("codes")
+    if listed is None:
+        return True
+    codes = tuple(part.strip().upper() for part in re.split(r"[,\s]+", listed) if part.strip())
+    return code.startswith(codes)
+
+
+def drop_silenced(diagnostics: Sequence[Diagnostic], lines: Sequence[str],
+                  joined: dict[int, str] | None = None) -> list[Diagnostic]:
+    """``diagnostics`` without those whose line (1-based, in ``lines``) says ``# noqa`` for them.
+
+    ``joined`` maps a line to the text flake8 searches when that differs from
+    the physical line (:func:`logical_lines`).
+    """
+    kept = []
+    for diagnostic in diagnostics:
+        index = diagnostic.line - 1
+        if diagnostic.code not in ALWAYS_REPORTED and 0 <= index < len(lines) and (
+                silenced_on(lines[index], diagnostic.code)
+                or (joined is not None and silenced_on(joined.get(diagnostic.line, ""), diagnostic.code))):
+            continue
+        kept.append(diagnostic)
+    return kept
+
+
+def apply_noqa(diagnostics: Sequence[Diagnostic], source: str) -> list[Diagnostic]:
+    """:func:`drop_silenced` over a module's text; free when the text has no ``noqa`` at all.
+
+    flake8's line mapping (a tokenize pass) is built only when some finding's
+    own physical line has no noqa for it while the file has one somewhere.
+    """
+    if not diagnostics or "noqa" not in source.lower():
+        return list(diagnostics)
+    lines = split_lines(source)
+    kept = drop_silenced(diagnostics, lines)
+    if not kept or all(d.code in ALWAYS_REPORTED for d in kept):
+        return kept
+    return drop_silenced(kept, lines, logical_lines(source, lines))
 
 
 def split_lines(source: str) -> list[str]:
@@ -39,49 +86,6 @@ def split_lines(source: str) -> list[str]:
     if start < len(source) or not lines:
         lines.append(source[start:])
     return lines
-
-
-def silences(text: str, code: str) -> bool:
-    """Whether ``text`` (a physical or joined logical line) holds a noqa covering ``code``."""
-    match = NOQA.search(text)
-    if match is None:
-        return False
-    codes = match.group("codes")
-    if codes is None:
-        return True
-    listed = tuple(_CODE.findall(codes))
-    return code in listed or code.startswith(listed)
-
-
-def filter_noqa(diagnostics: Sequence[Diagnostic], source: str,
-                always: Iterable[str] = ("E999", "LFD999")) -> list[Diagnostic]:
-    """``diagnostics`` without the ones a flake8-style ``# noqa`` silences.
-
-    Codes in ``always`` (a file that was not checked) are never silenced.
-    The common case costs one search of the source: no ``# noqa`` anywhere,
-    nothing to do. flake8's line mapping (a tokenize pass) is built only
-    when a finding's own physical line has no noqa but the file has some.
-    """
-    if not diagnostics or not NOQA.search(source):
-        return list(diagnostics)
-    lines = split_lines(source)
-    always = frozenset(always)
-    logical: dict[int, str] | None = None
-    kept = []
-    for diagnostic in diagnostics:
-        if diagnostic.code in always:
-            kept.append(diagnostic)
-            continue
-        physical = lines[diagnostic.line - 1] if 0 < diagnostic.line <= len(lines) else ""
-        if silences(physical, diagnostic.code):
-            continue
-        if logical is None:
-            logical = logical_lines(source, lines)
-        joined = logical.get(diagnostic.line)
-        if joined is not None and joined != physical and silences(joined, diagnostic.code):
-            continue
-        kept.append(diagnostic)
-    return kept
 
 
 def logical_lines(source: str, lines: Sequence[str] | None = None) -> dict[int, str]:
@@ -157,7 +161,7 @@ def noqa_edit(source: str, line: int, code: str) -> LineEdit | None:
     except (tokenize.TokenError, SyntaxError, IndentationError):
         return None
     body = lines[target - 1].rstrip("\r\n")
-    if silences("".join(lines[line - 1:target]), code):
+    if silenced_on("".join(lines[line - 1:target]), code):
         return None
     if comment is not None:
         start, end = comment.start[1], comment.end[1]

@@ -3,17 +3,23 @@
 pylint wants the messages of one checker to share the id's middle digits, so
 each family (81, 82, 83, 89) gets its own checker. The engine runs once per
 module on the module's source (``ast``, no astroid inference); every checker
-reports its family's share. pylint applies enable/disable and pragmas itself.
+reports its family's share. pylint applies enable/disable and pragmas itself;
+``lfd-per-file-ignores`` (which pylint lacks) is applied here by file name.
+A wrong ``lfd-*`` value stops pylint with one line naming the option, as
+pylint does for its own configuration errors (exit status 32).
 """
 from __future__ import annotations
+
+import sys
 
 from pylint.checkers import BaseChecker
 from pylint.constants import WarningScope
 
 from .api import check_source, decode_source
+from .config import ConfigError, dotted_names, parse_per_file_ignores
 from .diagnostics import INTERNAL_ERROR, RULES, SYNTAX_ERROR_CODE, make
 from .rules import RULE_CLASSES
-from .settings import Settings
+from .settings import Settings, drop_per_file_ignored
 
 OPTIONAL_SYMBOL = "resource-temporary"
 
@@ -31,24 +37,56 @@ class _Engine:
     def __init__(self) -> None:
         self._module = None
         self._found: list = []
+        self.settings = Settings(strict=True)
+
+    def configure(self, linter) -> None:
+        """Read the ``lfd-*`` options once per run (exits with one line on a wrong value)."""
+        self.settings = settings_from_config(linter.config)
 
     def diagnostics(self, linter, node) -> list:
         if node is not self._module:
-            self._module, self._found = node, self._run(linter, node)
+            self._module, self._found = node, self._run(node)
         return self._found
 
-    @staticmethod
-    def _run(linter, node) -> list:
+    def _run(self, node) -> list:
         try:
             with node.stream() as stream:
                 source = decode_source(stream.read())
-            factories = tuple(getattr(linter.config, "lfd_resource_factories", ()) or ())
-            # Always let the engine produce LFD104: pylint drops resource-temporary
-            # itself unless it is enabled (--lfd-strict, --enable or a pragma).
-            settings = Settings(strict=True, resource_factories=factories)
-            return [d for d in check_source(source, node.file or node.name, settings) if d.code != SYNTAX_ERROR_CODE]
+            filename = node.file or node.name
+            found = [d for d in check_source(source, filename, self.settings) if d.code != SYNTAX_ERROR_CODE]
+            return drop_per_file_ignored(found, filename, self.settings)
         except Exception as error:  # never crash pylint
             return [make(INTERNAL_ERROR.code, 1, 0, error=f"{type(error).__name__}: {error}")]
+
+
+#: pylint option -> Settings field, for the lists of dotted names
+NAME_OPTIONS = {
+    "lfd_resource_factories": "resource_factories",
+    "lfd_release_functions": "release_functions",
+    "lfd_keeper_functions": "keeper_functions",
+}
+
+
+def settings_from_config(config) -> Settings:
+    """lint_fd's Settings from pylint's options; a wrong value exits as pylint does (status 32).
+
+    Strict is always on: the engine produces LFD104 and pylint drops
+    resource-temporary itself unless it is enabled (--lfd-strict, --enable or a pragma).
+    Globs with a folder part in ``lfd-per-file-ignores`` are relative to the current folder.
+    """
+    changes = {}
+    try:
+        for option, field in NAME_OPTIONS.items():
+            key = option.replace("_", "-")
+            changes[field] = dotted_names(list(getattr(config, option, ()) or ()),
+                                          f"{key} (--{key} or the pylint configuration)")
+        text = getattr(config, "lfd_per_file_ignores", "") or ""
+        changes["per_file_ignores"] = parse_per_file_ignores(
+            text, "lfd-per-file-ignores (--lfd-per-file-ignores or the pylint configuration)")
+    except ConfigError as error:
+        print(f"pylint: error: {error}", file=sys.stderr)
+        sys.exit(32)
+    return Settings(strict=True, **changes)
 
 
 class _FamilyChecker(BaseChecker):
@@ -83,9 +121,18 @@ class ResourcesChecker(_FamilyChecker):
                         "help": "lint-fd strict mode: also report resource-temporary (W8104, LFD104)"}),
         ("lfd-resource-factories", {"default": (), "type": "csv", "metavar": "<dotted names>",
                                     "help": "lint-fd: extra dotted names whose calls return a resource to close"}),
+        ("lfd-release-functions", {"default": (), "type": "csv", "metavar": "<dotted names>",
+                                   "help": "lint-fd: dotted names of functions that close the resource they receive"}),
+        ("lfd-keeper-functions", {"default": (), "type": "csv", "metavar": "<dotted names>",
+                                  "help": "lint-fd: dotted names of functions that take ownership of what they "
+                                          "receive"}),
+        ("lfd-per-file-ignores", {"default": "", "type": "string", "metavar": "<glob:codes ...>",
+                                  "help": "lint-fd: codes (LFD101, LFD1) not to report in matching files, "
+                                          "flake8 syntax: 'tests/*:LFD101 setup.py:LFD1'"}),
     )
 
     def open(self) -> None:
+        self._engine.configure(self.linter)
         if self.linter.config.lfd_strict:
             self.linter.enable(OPTIONAL_SYMBOL)
 

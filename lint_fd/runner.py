@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Iterable, Sequence
 
 from .diagnostics import INTERNAL_ERROR, Diagnostic, make
-from .settings import Settings
+from .noqa import apply_noqa
+from .settings import Settings, drop_per_file_ignored
 
 SKIPPED_DIRS = frozenset({"__pycache__"})
 
@@ -122,7 +123,10 @@ def lint_file(path: str, settings: Settings, data: bytes | None = None, cache=No
     try:
         from . import api  # imported on the first miss: a run served by the cache never loads the engine
 
-        return FileResult(path, api.check_source(data, path, settings), key=key)
+        found = api.check_source(data, path, settings)
+        if found:
+            found = apply_noqa(found, api.decode_source(data))
+        return FileResult(path, found, key=key)
     except (Exception, RecursionError, MemoryError) as error:  # check_source already catches the engine's
         return FileResult(path, _internal_error(error))
 
@@ -142,7 +146,7 @@ def _lint_task(path: str) -> FileResult:
 
 # --- many files ----------------------------------------------------------------
 
-def _run_parallel(paths: list[str], settings: Settings, jobs: int, cache=None) -> list[FileResult]:
+def _run_parallel(paths: list[str], settings: Settings, jobs: int, cache=None, done=None) -> list[FileResult]:
     """Check ``paths`` on ``jobs`` worker processes; a crashed worker costs only its files."""
     from concurrent.futures import ProcessPoolExecutor
     from concurrent.futures.process import BrokenProcessPool
@@ -154,6 +158,8 @@ def _run_parallel(paths: list[str], settings: Settings, jobs: int, cache=None) -
         with ProcessPoolExecutor(jobs, **setup) as pool:
             for result in pool.map(_lint_task, paths, chunksize=chunksize):
                 results.append(result)
+                if done is not None:
+                    done(result)
     except BrokenProcessPool:
         # A file killed its worker (a crash of the interpreter itself). Check
         # what is left one file per process, so only the culprit gets LFD999.
@@ -164,22 +170,30 @@ def _run_parallel(paths: list[str], settings: Settings, jobs: int, cache=None) -
             except BrokenProcessPool as error:
                 results.append(FileResult(path, [make(INTERNAL_ERROR.code, 1, 0,
                                                       error=f"the worker process crashed ({error})")]))
+            if done is not None:
+                done(results[-1])
     return results
 
 
-def lint_paths(files: Sequence[str], settings: Settings, jobs: int = 1, cache=None) -> list[FileResult]:
+def lint_paths(files: Sequence[str], settings: Settings, jobs: int = 1, cache=None,
+               progress=None) -> list[FileResult]:
     """Check ``files`` (sorted by path in the result), reading and filling ``cache`` if given.
 
     Memory stays flat: a file's bytes are dropped once it is checked (with
     ``jobs > 1`` the workers read the files that missed the cache themselves).
+    ``per_file_ignores`` is applied here, by path, after the cache (whose
+    entries are keyed by content, not by path). ``progress``, if given, is
+    called with no argument once per file done.
     """
     results: list[FileResult] = []
     pending: list[str] = []
+    tick = progress or (lambda: None)
 
     def store(result: FileResult) -> None:
         if cache is not None and result.error is None and result.key is not None:
             cache.put(result.key, result.diagnostics)
         results.append(result)
+        tick()
 
     for path in files:
         if cache is None:
@@ -190,20 +204,24 @@ def lint_paths(files: Sequence[str], settings: Settings, jobs: int = 1, cache=No
                 data = handle.read()
         except (OSError, ValueError) as error:
             results.append(FileResult(path, error=f"cannot read: {_describe(error)}"))
+            tick()
             continue
         found = cache.get(cache.key(data))
         if found is not None:
             results.append(FileResult(path, found, cached=True))
+            tick()
         elif jobs > 1:
             pending.append(path)
         else:
             store(lint_file(path, settings, data, cache))
 
     if jobs > 1 and len(pending) > 1:
-        for result in _run_parallel(pending, settings, min(jobs, len(pending)), cache):
-            store(result)
+        _run_parallel(pending, settings, min(jobs, len(pending)), cache, done=store)
     else:
         for path in pending:
             store(lint_file(path, settings, cache=cache))
+    if settings.per_file_ignores:
+        for result in results:
+            result.diagnostics = drop_per_file_ignored(result.diagnostics, result.path, settings)
     results.sort(key=lambda result: result.path)
     return results

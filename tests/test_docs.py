@@ -81,3 +81,29 @@ def test_missing_section_is_detected():
             return "## What it flags\n\nx\n\n## Example\n\ny\n"
 
     assert docs.missing_sections(Undocumented) == ["## Why it matters", "## Evidence", "## Use instead"]
+
+
+def test_configuration_reference_is_current():
+    """docs/configuration.md is generated from lint_fd.settings.OPTIONS, the one definition of the settings."""
+    assert docs.CONFIG_PAGE.is_file(), "docs/configuration.md is missing: run `python -m lint_fd.docs`"
+    assert docs.CONFIG_PAGE.read_text(encoding="utf-8") == docs.render_configuration(), (
+        "docs/configuration.md is stale: run `python -m lint_fd.docs`"
+    )
+
+
+def test_configuration_reference_lists_every_setting():
+    from dataclasses import fields
+
+    from lint_fd.settings import OPTIONS, Settings
+
+    page = docs.render_configuration()
+    assert {option.field for option in OPTIONS} == {f.name for f in fields(Settings)}
+    for option in OPTIONS:
+        assert f"| `{option.key}` |" in page and option.description in page
+
+
+def test_rule_index_is_current():
+    path = docs.DEFAULT_DIR / docs.INDEX
+    assert path.read_text(encoding="utf-8") == docs.render_index(), "run `python -m lint_fd.docs`"
+    for code in RULE_CLASSES:
+        assert f"[{code}]({code}.md)" in docs.render_index()

@@ -13,12 +13,13 @@ import types as pytypes
 import pytest
 from lsprotocol import types
 
-from lint_fd.diagnostics import Diagnostic, rule_url
+from lint_fd.diagnostics import Diagnostic
+from lint_fd.links import rule_url
 from lint_fd.lsp import actions
-from lint_fd.lsp.analysis import analyse, per_file_ignored
+from lint_fd.lsp.analysis import analyse
 from lint_fd.lsp.convert import minimal_edit, severity, to_lsp_all
 from lint_fd.lsp.settings import SettingsResolver
-from lint_fd.noqa import filter_noqa, noqa_edit, silences, split_lines
+from lint_fd.noqa import apply_noqa, noqa_edit, silenced_on, split_lines
 from lint_fd.settings import Settings
 
 UTF16, UTF8, UTF32 = (types.PositionEncodingKind.Utf16, types.PositionEncodingKind.Utf8,
@@ -41,22 +42,22 @@ def finding(line: int, code: str = "LFD101", col: int = 0) -> Diagnostic:
     ("x = 1  # no qa", "LFD101", False),
 ])
 def test_silences_reads_noqa_like_flake8(line, code, silenced):
-    assert silences(line, code) is silenced
+    assert silenced_on(line, code) is silenced
 
 
-def test_filter_noqa_keeps_unsilenced_findings_and_never_silences_e999_or_lfd999():
+def test_apply_noqa_keeps_unsilenced_findings_and_never_silences_e999_or_lfd999():
     source = "a = 1  # noqa\nb = 2  # noqa: E501\nc = 3\n"
     found = [finding(1), finding(2), finding(3), finding(1, "E999"), finding(1, "LFD999")]
-    assert [(d.line, d.code) for d in filter_noqa(found, source)] == [(2, "LFD101"), (3, "LFD101"), (1, "E999"),
+    assert [(d.line, d.code) for d in apply_noqa(found, source)] == [(2, "LFD101"), (3, "LFD101"), (1, "E999"),
                                                                       (1, "LFD999")]
 
 
-def test_filter_noqa_joins_the_lines_of_a_multi_line_string_but_not_of_brackets():
+def test_apply_noqa_joins_the_lines_of_a_multi_line_string_but_not_of_brackets():
     """As flake8 7 does (checked against flake8 on the same text): a noqa after a
     triple-quoted string covers the string's first line; after a closing bracket
     it does not cover the line that opened it."""
     source = 'a = Image.open(\n    path,\n)  # noqa: LFD101\nb = Image.open(path + """\nx""")  # noqa: LFD101\n'
-    assert [d.line for d in filter_noqa([finding(1), finding(4)], source)] == [1]
+    assert [d.line for d in apply_noqa([finding(1), finding(4)], source)] == [1]
 
 
 # --- the noqa edit -----------------------------------------------------------------------
@@ -83,7 +84,7 @@ def test_noqa_edit_for_a_line_ending_inside_a_string_goes_where_the_string_ends(
     source = 'x = Image.open(p + """a\nb""")\ny = 1\n'
     edit = noqa_edit(source, 1, "LFD101")
     assert split_lines(edit.apply(source)) == ['x = Image.open(p + """a\n', 'b""")  # noqa: LFD101\n', "y = 1\n"]
-    assert filter_noqa([finding(1)], edit.apply(source)) == []      # and flake8's mapping honours it there
+    assert apply_noqa([finding(1)], edit.apply(source)) == []      # and flake8's mapping honours it there
 
 
 @pytest.mark.parametrize("source, line", [
@@ -132,7 +133,9 @@ def test_severity_error_for_raising_code_and_unchecked_files_warning_otherwise()
     assert severity("LFD999") == types.DiagnosticSeverity.Error
     assert severity("LFD101") == types.DiagnosticSeverity.Warning
     assert severity("LFD302") == types.DiagnosticSeverity.Warning
-    assert rule_url("LFD101").endswith("/rules/LFD101/") and rule_url("E999") is None
+    source = "def f(:\n"
+    [shown] = to_lsp_all(analyse(source, None, Settings()), source, UTF16)
+    assert shown.code_description.href == rule_url("E999")
 
 
 @pytest.mark.parametrize("old, new", [
@@ -252,15 +255,22 @@ def test_unusable_settings_are_reported_once_and_replaced_by_defaults(tmp_path):
     assert len(reported) == 2 and "strict" in reported[0] and "pyproject.toml" in reported[1]
 
 
-def test_per_file_ignores_match_relative_paths_and_file_names(tmp_path):
-    settings = Settings(per_file_ignores=(("notebooks/*.py", ("LFD101",)), ("test_*.py", ("LFD3",))))
-    config = tmp_path / "pyproject.toml"
-    assert per_file_ignored(settings, str(tmp_path / "notebooks" / "a.py"), config) == ("LFD101",)
-    assert per_file_ignored(settings, str(tmp_path / "src" / "test_x.py"), config) == ("LFD3",)
-    assert per_file_ignored(settings, str(tmp_path / "src" / "a.py"), config) == ()
-    source = "def f(p):\n    handle = open(p)\n    yield handle.read()\n"
-    found = analyse(source, str(tmp_path / "src" / "test_x.py"), settings, config)
-    assert [d.code for d in found] == ["LFD101"]                          # LFD301 ignored for test files
+def test_per_file_ignores_of_the_workspace_configuration_apply_to_the_document(tmp_path):
+    (tmp_path / "pyproject.toml").write_text(
+        '[tool.lint_fd.per-file-ignores]\n"notebooks/*.py" = ["LFD101"]\n"test_*.py" = ["LFD3"]\n')
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "src").mkdir()
+    resolver = SettingsResolver()
+    source = "def f(p):\n    handle = open(p)\n    yield handle.read()\n"  # LFD101 and LFD301 on line 2
+
+    def codes_in(relative):
+        path = tmp_path / relative
+        return [d.code for d in analyse(source, str(path), resolver.resolve(path.parent).settings)]
+
+    assert codes_in("src/a.py") == ["LFD101", "LFD301"]
+    assert codes_in("notebooks/a.py") == ["LFD301"]
+    assert codes_in("src/test_a.py") == ["LFD101"]
+    assert codes_in("notebooks/test_a.py") == []
 
 
 def test_an_engine_failure_becomes_lfd999(monkeypatch):

@@ -16,7 +16,7 @@ from lsprotocol import types
 
 from ..api import parse
 from ..diagnostics import INTERNAL_ERROR, SYNTAX_ERROR_CODE, Diagnostic
-from ..noqa import filter_noqa, noqa_edit, split_lines
+from ..noqa import apply_noqa, noqa_edit, split_lines
 from ..settings import Settings
 from .convert import minimal_edit, to_lsp, units
 
@@ -48,7 +48,7 @@ def rewrite_fix(source: str, diagnostic: Diagnostic, settings: Settings, filenam
 
 def _silences_cleanly(new: str, finding: Diagnostic) -> bool:
     """The text with the noqa added still parses, and the noqa does silence the finding."""
-    return _parses(new) and not filter_noqa([finding], new)
+    return _parses(new) and not apply_noqa([finding], new)
 
 
 def _parses(source: str) -> bool:

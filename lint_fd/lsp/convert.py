@@ -14,20 +14,19 @@ from typing import Sequence
 
 from lsprotocol import types
 
-from ..diagnostics import RULES, SYNTAX_ERROR_CODE, Diagnostic, rule_url
+from ..diagnostics import SYNTAX_ERROR_CODE, Diagnostic
+from ..links import rule_url
 from ..noqa import split_lines
+from ..report import is_error
 
 SOURCE = "lint_fd"
 _WORD = re.compile(r"[^\W\d]\w*(?:\.[^\W\d]\w*)*")
 
 
 def severity(code: str) -> types.DiagnosticSeverity:
-    """Error for what pylint calls an error (E82xx: code that raises) and for a file that was
-    not checked (E999 does not parse, LFD999 lint_fd failed); Warning for the rest."""
-    info = RULES.get(code)
-    if code == SYNTAX_ERROR_CODE or (info is not None and info.pylint_id[:1] in ("E", "F")):
-        return types.DiagnosticSeverity.Error
-    return types.DiagnosticSeverity.Warning
+    """Error for E82xx (the code raises) and for a file that was not checked (E999, LFD999),
+    Warning for the rest: the levels of SARIF and the GitHub annotations (``report.is_error``)."""
+    return types.DiagnosticSeverity.Error if is_error(code) else types.DiagnosticSeverity.Warning
 
 
 def units(text: str, encoding: str) -> int:
@@ -55,14 +54,13 @@ def to_lsp(diagnostic: Diagnostic, lines: Sequence[str], encoding: str) -> types
     start = min(start, len(text))
     word = _WORD.match(text, start)
     end = word.end() if word else min(start + 1, len(text))
-    href = rule_url(diagnostic.code)
     return types.Diagnostic(
         range=types.Range(types.Position(index, units(text[:start], encoding)),
                           types.Position(index, units(text[:end], encoding))),
         message=diagnostic.message,
         severity=severity(diagnostic.code),
         code=diagnostic.code,
-        code_description=types.CodeDescription(href=href) if href else None,
+        code_description=types.CodeDescription(href=rule_url(diagnostic.code)),
         source=SOURCE,
     )
 

@@ -94,7 +94,7 @@ class LintFdServer(LanguageServer):
             resolved = self.resolver.resolve(self._folder(path))
             settings = resolved.settings
             findings = await asyncio.get_running_loop().run_in_executor(
-                self._engine, _timed_analyse, source, path, settings, resolved.config)
+                self._engine, _timed_analyse, source, path, settings)
             log.debug("%s v%s analysed in %.1f ms", document.uri, version, 1000 * (time.perf_counter() - started))
         except asyncio.CancelledError:
             raise
@@ -159,10 +159,10 @@ class LintFdServer(LanguageServer):
         self._engine.shutdown(wait=False, cancel_futures=True)
 
 
-def _timed_analyse(source: str, path: str | None, settings: Settings, config: Path | None) -> list[Diagnostic]:
+def _timed_analyse(source: str, path: str | None, settings: Settings) -> list[Diagnostic]:
     started = time.perf_counter()
     try:
-        return analyse(source, path, settings, config)
+        return analyse(source, path, settings)
     finally:
         log.debug("engine thread: %d lines in %.1f ms", source.count("\n"), 1000 * (time.perf_counter() - started))
 
@@ -184,7 +184,8 @@ def create_server(debounce: float = DEFAULT_DEBOUNCE) -> LintFdServer:
 
     @server.feature(types.INITIALIZE)
     def initialize(ls: LintFdServer, params: types.InitializeParams) -> None:
-        ls.resolver = SettingsResolver(params.initialization_options, report=ls.report_config)
+        ls.resolver = SettingsResolver(params.initialization_options, report=ls.report_config,
+                                       root=ls._folder(None))
 
     @server.feature(types.INITIALIZED)
     def initialized(ls: LintFdServer, params: types.InitializedParams) -> None:

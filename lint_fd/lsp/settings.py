@@ -3,8 +3,9 @@
 Precedence, lowest first: lint_fd's defaults, ``[tool.lint_fd]`` of the
 nearest pyproject.toml that has the table (searched upward from the
 document's folder, as ``lint-fd`` searches from the current folder), then the
-editor's ``initializationOptions`` (the same keys as ``[tool.lint_fd]``), the
-way command-line options win over the file for ``lint-fd``.
+editor's ``initializationOptions`` (the same keys as ``[tool.lint_fd]``;
+``per-file-ignores`` globs with a folder part are relative to the workspace
+root), the way command-line options win over the file for ``lint-fd``.
 
 pyproject.toml is re-read when it changes: every lookup re-stats each
 ``pyproject.toml`` on the way up (a few ``stat`` calls, microseconds), so an
@@ -53,14 +54,16 @@ class SettingsResolver:
     editor's options), never not at all. Each distinct message is reported once.
     """
 
-    def __init__(self, editor_options: Any = None, report: Callable[[str], None] = lambda message: None):
+    def __init__(self, editor_options: Any = None, report: Callable[[str], None] = lambda message: None,
+                 root: str | Path = "."):
         self._report = report
+        self._root = Path(root)
         self._reported: set[str] = set()
         self._cache: dict[Path, tuple[tuple, Resolved]] = {}
         self.editor_table: dict[str, Any] = {}
         if editor_options:
             try:
-                settings_from_table(editor_options, source=EDITOR_SOURCE)  # validate once, up front
+                settings_from_table(editor_options, source=EDITOR_SOURCE, parent=self._root)  # validate up front
                 self.editor_table = dict(editor_options)
             except ConfigError as error:
                 self._once(f"lint_fd: {error}; the editor's settings are ignored")
@@ -81,7 +84,8 @@ class SettingsResolver:
         except ConfigError as error:
             self._once(f"lint_fd: {error}; checking with the default settings")
             base, config = Settings(), None
-        settings = settings_from_table(self.editor_table, base, EDITOR_SOURCE) if self.editor_table else base
+        settings = (settings_from_table(self.editor_table, base, EDITOR_SOURCE, self._root)
+                    if self.editor_table else base)
         resolved = Resolved(settings, config)
         self._cache[folder] = (stamp, resolved)
         return resolved

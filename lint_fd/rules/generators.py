@@ -36,7 +36,7 @@ class GeneratorResourceUnprotected(Rule):
 
     ```python
     def read_records(path):
-        f = open(path)
+        f = open(path)  # expect: LFD102, LFD301
         for line in f:
             yield parse(line)
         f.close()
@@ -99,14 +99,29 @@ class GeneratorNotClosed(Rule):
     ## Example
 
     ```python
-    records = read_records(path)
+    def read_records(path):
+        with open(path) as f:
+            for line in f:
+                yield parse(line)
+
+
+    records = read_records("records.jsonl")  # expect: LFD302
     header = next(records)
     ```
 
     ## Use instead
 
     ```python
-    with contextlib.closing(read_records(path)) as records:
+    import contextlib
+
+
+    def read_records(path):
+        with open(path) as f:
+            for line in f:
+                yield parse(line)
+
+
+    with contextlib.closing(read_records("records.jsonl")) as records:
         header = next(records)
     ```
     """

@@ -38,15 +38,21 @@ class KerasIteratorClose(Rule):
     ## Example
 
     ```python
+    from keras.preprocessing.image import ImageDataGenerator
+
+    train_generator = ImageDataGenerator(rescale=1 / 255).flow_from_directory("data/train")
     try:
         model.fit(train_generator, epochs=10)
     finally:
-        train_generator.close()
+        train_generator.close()  # expect: LFD201
     ```
 
     ## Use instead
 
     ```python
+    from keras.preprocessing.image import ImageDataGenerator
+
+    train_generator = ImageDataGenerator(rescale=1 / 255).flow_from_directory("data/train")
     model.fit(train_generator, epochs=10)   # nothing to close
     ```
     """
@@ -90,14 +96,22 @@ class KerasIteratorUnboundedLoop(Rule):
     ## Example
 
     ```python
+    from keras.preprocessing.image import ImageDataGenerator
+
+    train_generator = ImageDataGenerator(rescale=1 / 255).flow_from_directory("data/train")
     for epoch in range(10):
-        for batch_x, batch_y in train_generator:
+        for batch_x, batch_y in train_generator:  # expect: LFD202
             train_step(batch_x, batch_y)
     ```
 
     ## Use instead
 
     ```python
+    import itertools
+
+    from keras.preprocessing.image import ImageDataGenerator
+
+    train_generator = ImageDataGenerator(rescale=1 / 255).flow_from_directory("data/train")
     for epoch in range(10):
         for batch_x, batch_y in itertools.islice(train_generator, len(train_generator)):
             train_step(batch_x, batch_y)

@@ -50,8 +50,11 @@ class ResourceNotClosed(Rule):
     ## Example
 
     ```python
+    from PIL import Image
+
+
     def load(path):
-        img = Image.open(path)
+        img = Image.open(path)  # expect: LFD101
         if img.mode != "RGB":
             return img.convert("RGB")   # the opened image is never closed
         return img.copy()
@@ -60,6 +63,9 @@ class ResourceNotClosed(Rule):
     ## Use instead
 
     ```python
+    from PIL import Image
+
+
     def load(path):
         with Image.open(path) as img:
             return img.convert("RGB")
@@ -100,16 +106,27 @@ class ResourceNotClosedOnError(Rule):
     ## Example
 
     ```python
-    img = Image.open(path)
-    pixels = np.asarray(img)      # may raise: truncated or corrupt file
-    img.close()
+    import numpy as np
+    from PIL import Image
+
+
+    def load_pixels(path):
+        img = Image.open(path)  # expect: LFD102
+        pixels = np.asarray(img)      # may raise: truncated or corrupt file
+        img.close()
+        return pixels
     ```
 
     ## Use instead
 
     ```python
-    with Image.open(path) as img:
-        pixels = np.asarray(img)
+    import numpy as np
+    from PIL import Image
+
+
+    def load_pixels(path):
+        with Image.open(path) as img:
+            return np.asarray(img)
     ```
     """
 
@@ -150,16 +167,26 @@ class ResourcesAccumulated(Rule):
     ## Example
 
     ```python
-    images = [Image.open(p) for p in paths]
+    from PIL import Image
+
+
+    def load_all(paths):
+        images = [Image.open(p) for p in paths]  # expect: LFD103
+        return [img.size for img in images]
     ```
 
     ## Use instead
 
     ```python
-    images = []
-    for p in paths:
-        with Image.open(p) as img:
-            images.append(img.convert("RGB"))   # a copy in memory, no descriptor
+    from PIL import Image
+
+
+    def load_all(paths):
+        images = []
+        for p in paths:
+            with Image.open(p) as img:
+                images.append(img.convert("RGB"))   # a copy in memory, no descriptor
+        return images
     ```
     """
 
@@ -201,12 +228,16 @@ class ResourceTemporary(Rule):
     ## Example
 
     ```python
-    config = json.load(open("config.json"))
+    import json
+
+    config = json.load(open("config.json"))  # expect: LFD104
     ```
 
     ## Use instead
 
     ```python
+    import json
+
     with open("config.json") as f:
         config = json.load(f)
     ```
