@@ -117,7 +117,7 @@ async def until(client: LanguageClient, found, what: str):
 
     try:
         return await asyncio.wait_for(wait(), TIMEOUT)
-    except TimeoutError:
+    except asyncio.TimeoutError:  # the builtin TimeoutError only from Python 3.11
         raise AssertionError(f"timed out waiting for {what}; published so far: {client.published}") from None
 
 
