@@ -238,6 +238,40 @@ async def test_a_whole_editing_session(tmp_path):
         # shutdown and exit (status 0) are checked by lsp_session
 
 
+# one finding each, on the line of the opening call; the second has a noqa for another
+# code and a '#' inside a string on that line
+SINGLE_LEAKS = [
+    LEAK,
+    LEAK.replace("Image.open(path)", 'Image.open(path + "#1")  # noqa: E501'),
+    "def head(path):\n    handle = open(path)\n    first = handle.readline()\n    return first\n",
+]
+
+
+@pytest.mark.asyncio
+async def test_every_offered_quick_fix_applies_cleanly_and_removes_its_finding(tmp_path):
+    """Whatever actions are offered (the noqa action always; the fixer's rewrite where
+    lint_fd.fix is installed and has a safe one), each one, applied to the buffer it was
+    computed for, leaves text in which the server no longer reports that finding."""
+    async with lsp_session(tmp_path) as client:
+        for index, text in enumerate(SINGLE_LEAKS):
+            uri = open_document(client, tmp_path / f"leak{index}.py", text)
+            [found] = await diagnostics(client, uri, 1)
+            actions = await asyncio.wait_for(client.text_document_code_action_async(types.CodeActionParams(
+                text_document=types.TextDocumentIdentifier(uri=uri), range=found.range,
+                context=types.CodeActionContext(diagnostics=[found]))), TIMEOUT)
+            assert f"Ignore {found.code} for this line" in [a.title for a in actions]
+            for version, action in enumerate(actions, start=2):
+                assert action.kind == types.CodeActionKind.QuickFix
+                [change] = action.edit.document_changes
+                assert change.text_document.version == 1  # computed for the text the client has
+                client.text_document_did_change(types.DidChangeTextDocumentParams(
+                    text_document=types.VersionedTextDocumentIdentifier(uri=uri, version=version),
+                    content_changes=[types.TextDocumentContentChangeWholeDocument(
+                        text=apply_edits(text, change.edits))]))
+                after = await diagnostics(client, uri, version)
+                assert all(d.code != found.code for d in after), (action.title, after)
+
+
 @pytest.mark.asyncio
 async def test_quick_edits_are_checked_once_as_of_the_last_one(tmp_path):
     """Debounce: five edits sent back to back (well within the 2 s quiet time asked for
