@@ -48,8 +48,8 @@ def test_silences_reads_noqa_like_flake8(line, code, silenced):
 def test_apply_noqa_keeps_unsilenced_findings_and_never_silences_e999_or_lfd999():
     source = "a = 1  # noqa\nb = 2  # noqa: E501\nc = 3\n"
     found = [finding(1), finding(2), finding(3), finding(1, "E999"), finding(1, "LFD999")]
-    assert [(d.line, d.code) for d in apply_noqa(found, source)] == [(2, "LFD101"), (3, "LFD101"), (1, "E999"),
-                                                                      (1, "LFD999")]
+    kept = [(d.line, d.code) for d in apply_noqa(found, source)]
+    assert kept == [(2, "LFD101"), (3, "LFD101"), (1, "E999"), (1, "LFD999")]
 
 
 def test_apply_noqa_joins_the_lines_of_a_multi_line_string_but_not_of_brackets():
@@ -197,6 +197,17 @@ def test_the_fixers_rewrite_is_offered_as_a_minimal_versioned_edit(monkeypatch):
     end = sum(map(len, lines[:5])) + edit.range.end.character
     assert LEAK[:start] + edit.new_text + LEAK[end:] == FIXED
     assert ignore.title == "Ignore LFD101 for this line"
+
+
+def test_actions_are_computed_once_per_finding_with_the_servers_cache(monkeypatch):
+    calls = fake_fixer(monkeypatch, FIXED)
+    findings = analyse(LEAK, "/w/leak.py", Settings())
+    cache = {}
+    for _ in range(3):  # an editor asks again at every cursor move on the line
+        found = actions.code_actions("file:///w/leak.py", 7, LEAK, findings, 4, 4, Settings(), "/w/leak.py",
+                                     UTF16, cache=cache)
+        assert [a.title for a in found] == ["Fix LFD101 (lint_fd rewrite)", "Ignore LFD101 for this line"]
+    assert len(calls) == 1
 
 
 @pytest.mark.parametrize("result", [None, LEAK, "def broken(:\n", RuntimeError("fixer bug"), 42])

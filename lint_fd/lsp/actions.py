@@ -61,31 +61,49 @@ def _parses(source: str) -> bool:
 
 def code_actions(uri: str, version: int | None, source: str, findings: Sequence[Diagnostic],
                  first_line: int, last_line: int, settings: Settings, path: str | None,
-                 encoding: str, versioned: bool = True) -> list[types.CodeAction]:
-    """Quick fixes for the findings on lines ``first_line..last_line`` (0-based, inclusive)."""
-    lines = split_lines(source)
+                 encoding: str, versioned: bool = True,
+                 cache: dict[Diagnostic, list[types.CodeAction]] | None = None) -> list[types.CodeAction]:
+    """Quick fixes for the findings on lines ``first_line..last_line`` (0-based, inclusive).
+
+    ``cache`` (kept per document version by the server) holds each finding's
+    actions once computed: editors ask again at every cursor move, and the
+    rewrite and the checks behind each action cost a parse or more of the file.
+    """
+    cache = {} if cache is None else cache
     actions: list[types.CodeAction] = []
+    lines: list[str] | None = None
     for finding in findings:
         if not first_line <= finding.line - 1 <= last_line or finding.code in NOT_SUPPRESSIBLE:
             continue
-        shown = to_lsp(finding, lines, encoding)
-        fixed = rewrite_fix(source, finding, settings, path)
-        edit = minimal_edit(source, fixed, encoding) if fixed is not None else None
-        if edit is not None:
-            actions.append(types.CodeAction(
-                title=f"Fix {finding.code} (lint_fd rewrite)",
-                kind=types.CodeActionKind.QuickFix, diagnostics=[shown], is_preferred=True,
-                edit=_workspace_edit(uri, version, [edit], versioned)))
-        noqa = noqa_edit(source, finding.line, finding.code)
-        if noqa is not None and _silences_cleanly(noqa.apply(source), finding):
-            line_text = lines[noqa.line - 1]
-            edit = types.TextEdit(
-                range=types.Range(types.Position(noqa.line - 1, units(line_text[:noqa.start], encoding)),
-                                  types.Position(noqa.line - 1, units(line_text[:noqa.end], encoding))),
-                new_text=noqa.text)
-            actions.append(types.CodeAction(
-                title=f"Ignore {finding.code} for this line", kind=types.CodeActionKind.QuickFix,
-                diagnostics=[shown], edit=_workspace_edit(uri, version, [edit], versioned)))
+        if finding not in cache:
+            lines = split_lines(source) if lines is None else lines
+            cache[finding] = _actions_for(uri, version, source, lines, finding, settings, path, encoding, versioned)
+        actions.extend(cache[finding])
+    return actions
+
+
+def _actions_for(uri: str, version: int | None, source: str, lines: Sequence[str], finding: Diagnostic,
+                 settings: Settings, path: str | None, encoding: str, versioned: bool) -> list[types.CodeAction]:
+    """The rewrite (when the fixer has a clean one) and the noqa action for one finding."""
+    actions: list[types.CodeAction] = []
+    shown = to_lsp(finding, lines, encoding)
+    fixed = rewrite_fix(source, finding, settings, path)
+    edit = minimal_edit(source, fixed, encoding) if fixed is not None else None
+    if edit is not None:
+        actions.append(types.CodeAction(
+            title=f"Fix {finding.code} (lint_fd rewrite)",
+            kind=types.CodeActionKind.QuickFix, diagnostics=[shown], is_preferred=True,
+            edit=_workspace_edit(uri, version, [edit], versioned)))
+    noqa = noqa_edit(source, finding.line, finding.code)
+    if noqa is not None and _silences_cleanly(noqa.apply(source), finding):
+        line_text = lines[noqa.line - 1]
+        edit = types.TextEdit(
+            range=types.Range(types.Position(noqa.line - 1, units(line_text[:noqa.start], encoding)),
+                              types.Position(noqa.line - 1, units(line_text[:noqa.end], encoding))),
+            new_text=noqa.text)
+        actions.append(types.CodeAction(
+            title=f"Ignore {finding.code} for this line", kind=types.CodeActionKind.QuickFix,
+            diagnostics=[shown], edit=_workspace_edit(uri, version, [edit], versioned)))
     return actions
 
 

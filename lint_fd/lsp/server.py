@@ -18,7 +18,7 @@ import logging
 import os
 import time
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from lsprotocol import types
@@ -48,6 +48,7 @@ class Checked:
     findings: list[Diagnostic]
     settings: Settings
     path: str | None
+    actions: dict = field(default_factory=dict, compare=False)  # finding -> its code actions, once computed
 
 
 class LintFdServer(LanguageServer):
@@ -231,7 +232,8 @@ def create_server(debounce: float = DEFAULT_DEBOUNCE) -> LintFdServer:
         try:
             return code_actions(uri, checked.version, checked.source, checked.findings,
                                 params.range.start.line, params.range.end.line, checked.settings,
-                                checked.path, ls.workspace.position_encoding, _versioned_edits(ls))
+                                checked.path, ls.workspace.position_encoding, _versioned_edits(ls),
+                                cache=checked.actions)
         except Exception:  # no quick fix is better than a failed request
             log.exception("lint_fd could not build code actions for %s", uri)
             return []
