@@ -3,9 +3,10 @@
 * ``didOpen`` and ``didSave`` check at once; ``didChange`` checks the unsaved
   buffer once the edits pause for ``debounce`` seconds (a newer change
   cancels the pending check). ``didClose`` clears the document's diagnostics.
-* The engine runs on one worker thread, so the server keeps answering (code
-  actions, shutdown) while a large file is analysed; a result for a version
-  the editor has already replaced is dropped, never published.
+* The engine (and the quick fixes' rewrite) runs on one worker thread, so
+  the server keeps reading the editor's messages while a large file is
+  analysed; a result for a version the editor has already replaced is
+  dropped, never published.
 * Settings: :mod:`.settings`; diagnostics: :mod:`.analysis` and
   :mod:`.convert`; quick fixes: :mod:`.actions`.
 * Never dies: every per-document failure becomes one LFD999 diagnostic on
@@ -14,6 +15,7 @@
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import time
@@ -229,11 +231,11 @@ def create_server(debounce: float = DEFAULT_DEBOUNCE) -> LintFdServer:
         checked = await ls.fresh(uri)
         if checked is None:
             return None
-        try:
-            return code_actions(uri, checked.version, checked.source, checked.findings,
-                                params.range.start.line, params.range.end.line, checked.settings,
-                                checked.path, ls.workspace.position_encoding, _versioned_edits(ls),
-                                cache=checked.actions)
+        try:  # on the engine thread: the rewrite can take a while on a large file
+            return await asyncio.get_running_loop().run_in_executor(ls._engine, functools.partial(
+                code_actions, uri, checked.version, checked.source, checked.findings,
+                params.range.start.line, params.range.end.line, checked.settings, checked.path,
+                ls.workspace.position_encoding, _versioned_edits(ls), cache=checked.actions))
         except Exception:  # no quick fix is better than a failed request
             log.exception("lint_fd could not build code actions for %s", uri)
             return []
