@@ -274,9 +274,9 @@ async def test_every_offered_quick_fix_applies_cleanly_and_removes_its_finding(t
 
 @pytest.mark.asyncio
 async def test_quick_edits_are_checked_once_as_of_the_last_one(tmp_path):
-    """Debounce: five edits sent back to back (well within the 2 s quiet time asked for
+    """Debounce: five edits sent back to back (well within the 4 s quiet time asked for
     here) are analysed once, as of the last; no intermediate version is published."""
-    async with lsp_session(tmp_path, server=[*SERVER, "--debounce-ms", "2000"]) as client:
+    async with lsp_session(tmp_path, server=[*SERVER, "--debounce-ms", "4000"]) as client:
         uri = open_document(client, tmp_path / "leak.py", LEAK)
         await diagnostics(client, uri, 1)
         for version in range(2, 7):
