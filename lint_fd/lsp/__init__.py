@@ -36,5 +36,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"lint-fd lsp: not available ({error}); install pygls and lsprotocol", file=sys.stderr)
         return 2
     debounce = DEFAULT_DEBOUNCE if args.debounce_ms is None else max(args.debounce_ms, 0.0) / 1000
-    create_server(debounce).start_io()
+    server = create_server(debounce)
+    import gc
+
+    gc.collect()
+    gc.freeze()  # the server's own modules and objects are never garbage: full collections skip them
+    server.start_io()
     return 0
