@@ -1,0 +1,291 @@
+"""Where a resource's name is read after the engine found it: the extent of its ``with``.
+
+The engine decides *whether* there is a finding (the resource's paths, releases
+and escapes); this module only locates, in the syntax of the scope, the
+statements that use the name the engine reported, so that a ``with`` can be
+put around exactly them. It refuses (returns None) whenever moving those
+statements could change what the program does:
+
+* a use outside one contiguous run of statements of the opening block;
+* a read of the name before the open inside a loop around it, or anywhere
+  outside the run (after it, only once a plain assignment rebound the name);
+* the name (or a value still tied to it: ``reader = csv.reader(f)``) captured
+  lazily (``lambda``, nested ``def``, generator expression), stored on an
+  attribute or in a subscript, handed to a container method (``batch.append(img)``),
+  or returned / yielded;
+* a statement of the run sharing a line with statements outside it (``a; b``).
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass
+
+from ..analysis.imports import ImportMap
+from ..analysis.names import is_reader_call
+from ..analysis.sites import CONTAINER_ADDERS, KEEPING_METHOD_PREFIXES
+
+NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
+LAZY = NESTED_SCOPES + (ast.GeneratorExp,)
+LOOPS = (ast.For, ast.AsyncFor, ast.While)
+#: attributes that are the underlying file itself (``img.fp``, ``f.buffer``)
+HANDLE_ATTRIBUTES = frozenset({"fp", "_fp", "buffer", "raw", "file", "fileobj", "stream", "_file"})
+#: methods that return the object itself or an iterator over it
+VIEW_METHODS = frozenset({"__iter__", "__aiter__", "__enter__", "__aenter__", "detach"})
+#: builtins that consume a generator expression at once
+CONSUMERS = frozenset({"list", "tuple", "set", "frozenset", "sorted", "sum", "min", "max", "any", "all", "dict", "join"})
+
+
+def parent_map(tree: ast.AST) -> dict[ast.AST, ast.AST]:
+    parents = {}
+    for node in ast.walk(tree):
+        for child in ast.iter_child_nodes(node):
+            parents[child] = node
+    return parents
+
+
+def enclosing_block(stmt: ast.stmt, parents) -> list[ast.stmt] | None:
+    """The statement list holding ``stmt`` (None in a class body)."""
+    parent = parents.get(stmt)
+    if isinstance(parent, ast.ClassDef):
+        return None
+    for name in ("body", "orelse", "finalbody"):
+        block = getattr(parent, name, None)
+        if isinstance(block, list) and any(s is stmt for s in block):
+            return block
+    return None
+
+
+def scope_of(node: ast.AST, parents) -> ast.AST | None:
+    """The function (or module) whose body holds ``node``; None inside a class body or lambda."""
+    current = parents.get(node)
+    while current is not None:
+        if isinstance(current, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Module)):
+            return current
+        if isinstance(current, (ast.ClassDef, ast.Lambda)):
+            return None
+        current = parents.get(current)
+    return None
+
+
+def walk_local(node: ast.AST):
+    """Nodes of ``node`` without descending into nested scopes (the scope nodes themselves included)."""
+    pending = [node]
+    while pending:
+        current = pending.pop()
+        yield current
+        if current is not node and isinstance(current, NESTED_SCOPES):
+            continue
+        pending.extend(ast.iter_child_nodes(current))
+
+
+def name_reads(node: ast.AST, names: set[str]):
+    """Every Load/Del of one of ``names`` under ``node``, nested scopes included."""
+    for inner in ast.walk(node):
+        if isinstance(inner, ast.Name) and inner.id in names and not isinstance(inner.ctx, ast.Store):
+            yield inner
+
+
+@dataclass
+class Holding:
+    """Whether an expression's value may still be tied to one of ``tracked``."""
+
+    imports: ImportMap
+
+    def qualify(self, func: ast.AST) -> str | None:
+        return self.imports.qualify(func)
+
+    def holds(self, expr: ast.AST | None, tracked: set[str]) -> bool:
+        if expr is None or not tracked:
+            return False
+        if isinstance(expr, ast.Name):
+            return expr.id in tracked
+        if isinstance(expr, (ast.Starred, ast.Await, ast.NamedExpr)):
+            return self.holds(expr.value, tracked)
+        if isinstance(expr, (ast.Tuple, ast.List, ast.Set)):
+            return any(self.holds(e, tracked) for e in expr.elts)
+        if isinstance(expr, ast.Dict):
+            return any(self.holds(e, tracked) for e in [*expr.keys, *expr.values] if e is not None)
+        if isinstance(expr, ast.IfExp):
+            return self.holds(expr.body, tracked) or self.holds(expr.orelse, tracked)
+        if isinstance(expr, ast.BoolOp):
+            return any(self.holds(v, tracked) for v in expr.values)
+        if isinstance(expr, ast.Attribute):
+            return expr.attr in HANDLE_ATTRIBUTES and self.holds(expr.value, tracked)
+        if isinstance(expr, ast.Subscript):
+            return self.holds(expr.value, tracked)  # h5py: f["x"] is a dataset of the open file
+        if isinstance(expr, (ast.Lambda, ast.GeneratorExp)):
+            return any(True for _ in name_reads(expr, tracked))
+        if isinstance(expr, (ast.ListComp, ast.SetComp)):
+            return self.holds(expr.elt, tracked)
+        if isinstance(expr, ast.DictComp):
+            return self.holds(expr.key, tracked) or self.holds(expr.value, tracked)
+        if isinstance(expr, ast.Call):
+            return self.call_holds(expr, tracked)
+        return False
+
+    def call_holds(self, call: ast.Call, tracked: set[str]) -> bool:
+        func = call.func
+        if isinstance(func, ast.Attribute) and self.holds(func.value, tracked):
+            return func.attr in VIEW_METHODS  # img.convert(), f.read(): data
+        arguments = [*call.args, *(k.value for k in call.keywords)]
+        if not any(self.argument_holds(a, tracked) for a in arguments):
+            return self.holds(func, tracked)
+        if isinstance(func, ast.Name) and func.id in CONSUMERS and call.args and isinstance(call.args[0], ast.GeneratorExp):
+            return any(self.holds(a, tracked) for a in arguments[1:])
+        return not is_reader_call(func, self.qualify(func))
+
+    def argument_holds(self, arg: ast.AST, tracked: set[str]) -> bool:
+        """As an argument, a bound method (``f.readline``) keeps its object too."""
+        if isinstance(arg, ast.Attribute) and self._is_tracked_root(arg.value, tracked):
+            return True
+        return self.holds(arg, tracked)
+
+    @staticmethod
+    def _is_tracked_root(expr: ast.AST | None, tracked: set[str]) -> bool:
+        return isinstance(expr, ast.Name) and expr.id in tracked
+
+
+@dataclass
+class Run:
+    """Statements ``block[start..end]`` use the resource; ``tracked`` every name tied to it."""
+
+    block: list[ast.stmt]
+    start: int
+    end: int
+    names: set[str]
+
+
+class RunFinder:
+    """The contiguous run of one block that uses a name bound (or a value made) at ``block[start]``."""
+
+    def __init__(self, holding: Holding, parents):
+        self.holding = holding
+        self.parents = parents
+
+    def find(self, block: list[ast.stmt], start: int, tracked: set[str], scope: ast.AST) -> Run | None:
+        tracked = set(tracked)
+        ever = set(tracked)
+        end = start
+        for index in range(start + 1, len(block)):
+            if not tracked:
+                break
+            stmt = block[index]
+            reads = {n.id for n in name_reads(stmt, tracked)}
+            if reads:
+                end = index
+                if not self.safe_use(stmt, tracked):
+                    return None
+            self.update(stmt, tracked, top_level=True)
+            ever |= tracked
+        run_nodes = block[start:end + 1]
+        if not self.reads_confined(block, start, end, ever, scope, run_nodes):
+            return None
+        return Run(block, start, end, ever)
+
+    # -- how tracked names flow through one statement ---------------------------
+    def update(self, stmt: ast.stmt, tracked: set[str], top_level: bool) -> None:
+        """Names bound from a value tied to ``tracked`` become tracked; a plain top-level
+        assignment of anything else ends the name's tie (``img = img.convert("RGB")``)."""
+        if top_level and isinstance(stmt, ast.Assign) and all(isinstance(t, ast.Name) for t in stmt.targets):
+            tied = self.holding.holds(stmt.value, tracked)
+            for target in stmt.targets:
+                (tracked.add if tied else tracked.discard)(target.id)
+            return
+        for _ in range(2):  # a loop can carry a tie from its end to its start
+            for node in walk_local(stmt):
+                for targets, value in _bindings(node):
+                    if self.holding.holds(value, tracked):
+                        for target in targets:
+                            tracked |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+
+    def safe_use(self, stmt: ast.stmt, tracked: set[str]) -> bool:
+        """No lazy capture, no store into something else, nothing tied handed out."""
+        tracked = set(tracked)
+        self.update(stmt, tracked, top_level=False)
+        for node in walk_local(stmt):
+            if node is not stmt and isinstance(node, LAZY):
+                if any(True for _ in name_reads(node, tracked)) and not _consumed_at_once(node, self.parents):
+                    return False
+            elif isinstance(node, (ast.Return, ast.Yield, ast.YieldFrom)):
+                if self.holding.holds(node.value, tracked):
+                    return False
+            elif isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign)):
+                targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+                if any(not _plain_target(t) for t in targets) and self.holding.holds(node.value, tracked):
+                    return False
+            elif isinstance(node, (ast.Global, ast.Nonlocal)):
+                return False
+            elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                method = node.func.attr
+                keeper = method in CONTAINER_ADDERS or method.lower().startswith(KEEPING_METHOD_PREFIXES)
+                receiver_tracked = self.holding.holds(node.func.value, tracked)
+                arguments = [*node.args, *(k.value for k in node.keywords)]
+                if keeper and not receiver_tracked and any(self.holding.argument_holds(a, tracked) for a in arguments):
+                    return False
+        return True
+
+    # -- reads outside the run -------------------------------------------------
+    def reads_confined(self, block, start, end, names, scope, run_nodes) -> bool:
+        opening = block[start]
+        inside = {id(n) for stmt in run_nodes for n in ast.walk(stmt)}
+        after = {id(n) for stmt in block[end + 1:] for n in ast.walk(stmt)}
+        loops = [a for a in _ancestors(opening, self.parents, scope) if isinstance(a, LOOPS)]
+        for read in name_reads(scope, names):
+            if id(read) in inside or id(read) in after:
+                continue  # after the run: only names the run no longer ties (it ended there)
+            if _before(read, opening) and not any(_contains(loop, read, self.parents, scope) for loop in loops):
+                continue  # runs before the open, and no loop brings it back after
+            return False
+        return True
+
+
+def _bindings(node: ast.AST):
+    """(targets, value) of the bindings made by one node."""
+    if isinstance(node, ast.Assign):
+        yield node.targets, node.value
+    elif isinstance(node, (ast.AnnAssign, ast.AugAssign)) and node.value is not None:
+        yield [node.target], node.value
+    elif isinstance(node, ast.NamedExpr):
+        yield [node.target], node.value
+    elif isinstance(node, (ast.For, ast.AsyncFor)) and isinstance(node.iter, (ast.Tuple, ast.List)):
+        yield [node.target], node.iter  # for g in (f, other): g is f on one pass
+    elif isinstance(node, (ast.With, ast.AsyncWith)):
+        for item in node.items:
+            if item.optional_vars is not None:
+                yield [item.optional_vars], item.context_expr
+
+
+def _plain_target(target: ast.AST) -> bool:
+    if isinstance(target, ast.Name):
+        return True
+    if isinstance(target, (ast.Tuple, ast.List)):
+        return all(_plain_target(e) for e in target.elts)
+    if isinstance(target, ast.Starred):
+        return _plain_target(target.value)
+    return False
+
+
+def _consumed_at_once(node: ast.AST, parents) -> bool:
+    """``sum(x for x in f)``: a generator expression handed straight to a consumer."""
+    parent = parents.get(node)
+    return (
+        isinstance(node, ast.GeneratorExp)
+        and isinstance(parent, ast.Call)
+        and parent.args[:1] == [node]
+        and (getattr(parent.func, "id", None) or getattr(parent.func, "attr", None)) in CONSUMERS
+    )
+
+
+def _ancestors(node, parents, stop):
+    current = parents.get(node)
+    while current is not None and current is not stop:
+        yield current
+        current = parents.get(current)
+
+
+def _contains(ancestor, node, parents, stop) -> bool:
+    return any(a is ancestor for a in _ancestors(node, parents, stop))
+
+
+def _before(node: ast.AST, stmt: ast.stmt) -> bool:
+    return (node.lineno, node.col_offset) < (stmt.lineno, stmt.col_offset)
