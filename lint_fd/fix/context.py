@@ -32,6 +32,10 @@ class FixContext:
         self.runs = RunFinder(self.holding, self.parents)
         self.lines = analysis.source.splitlines(keepends=True)
         self.taken = _identifiers(analysis.tree)
+        self.made: dict[int, set[str]] = {}  # per scope: names fixes of this round introduced
+        self._scope_names: dict[int, set[str]] = {}
+        #: names global statements anywhere declare: binding one locally would be a global write
+        self.module_globals = {n for node in ast.walk(analysis.tree) if isinstance(node, ast.Global) for n in node.names}
 
     # -- positions -------------------------------------------------------------
     def char_col(self, line: int, byte_col: int) -> int:
@@ -44,14 +48,22 @@ class FixContext:
                 node.end_lineno, self.char_col(node.end_lineno, node.end_col_offset))
 
     # -- names -----------------------------------------------------------------
-    def fresh_name(self, base: str) -> str:
-        """A name used nowhere in the module (nor by an earlier fix of this round)."""
+    def fresh_name(self, base: str, scope: ast.AST) -> str:
+        """A name the scope never mentions (nested functions included), nor a fix of this round
+        made; at module level, a name used nowhere in the module."""
+        taken = self.taken if isinstance(scope, ast.Module) else self.scope_names(scope)
+        made = self.made.setdefault(id(scope), set())
         name, number = base, 1
-        while name in self.taken:
+        while name in taken or name in made:
             name = f"{base}_{number}"
             number += 1
-        self.taken.add(name)
+        made.add(name)
         return name
+
+    def scope_names(self, scope: ast.AST) -> set[str]:
+        if id(scope) not in self._scope_names:
+            self._scope_names[id(scope)] = _identifiers(scope) | self.module_globals
+        return self._scope_names[id(scope)]
 
     def imported(self, module: str, name: str) -> tuple[str, AddImport | None]:
         """How to spell ``module.name`` here: ``closing`` if imported so, ``contextlib.closing``

@@ -40,11 +40,13 @@ def plan_temporary_generator(ctx: FixContext, call: ast.Call, codes: tuple[str, 
 
 def plan_temporary(ctx: FixContext, call: ast.Call, codes, base: str, closing: str | None) -> Plan | None:
     stmt, header = _statement_and_header(ctx, call)
-    if stmt is None or enclosing_block(stmt, ctx.parents) is None or scope_of(stmt, ctx.parents) is None:
+    scope = scope_of(stmt, ctx.parents) if stmt is not None else None
+    if stmt is None or enclosing_block(stmt, ctx.parents) is None or scope is None:
         return None
     if _effects_before(ctx, header, call):
         return None
-    edit = WrapRun(stmt.lineno, stmt.lineno, ctx.fresh_name(base), bind_line=False, call=ctx.span(call), closing=closing)
+    edit = WrapRun(stmt.lineno, stmt.lineno, ctx.fresh_name(base, scope), bind_line=False, call=ctx.span(call),
+                   closing=closing)
     return Plan(codes, [edit], (stmt.lineno, stmt.end_lineno))
 
 

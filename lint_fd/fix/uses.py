@@ -26,11 +26,17 @@ from ..analysis.sites import CONTAINER_ADDERS, KEEPING_METHOD_PREFIXES
 
 NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 LAZY = NESTED_SCOPES + (ast.GeneratorExp,)
+COMPREHENSION_SCOPES = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 LOOPS = (ast.For, ast.AsyncFor, ast.While)
 #: attributes that are the underlying file itself (``img.fp``, ``f.buffer``)
 HANDLE_ATTRIBUTES = frozenset({"fp", "_fp", "buffer", "raw", "file", "fileobj", "stream", "_file"})
 #: methods that return the object itself or an iterator over it
 VIEW_METHODS = frozenset({"__iter__", "__aiter__", "__enter__", "__aenter__", "detach"})
+#: methods of files and images that make sense as a callback (attributes such as ``size`` do not)
+CALLBACK_METHODS = frozenset({
+    "close", "read", "readline", "readlines", "read1", "readinto", "write", "writelines", "flush", "seek", "tell",
+    "fileno", "__next__", "__iter__", "__enter__", "__exit__", "load", "getdata", "tobytes", "save", "getpixel",
+})
 #: builtins that consume a generator expression at once
 CONSUMERS = frozenset({"list", "tuple", "set", "frozenset", "sorted", "sum", "min", "max", "any", "all", "dict", "join"})
 
@@ -78,11 +84,45 @@ def walk_local(node: ast.AST):
         pending.extend(ast.iter_child_nodes(current))
 
 
-def name_reads(node: ast.AST, names: set[str]):
-    """Every Load/Del of one of ``names`` under ``node``, nested scopes included."""
-    for inner in ast.walk(node):
-        if isinstance(inner, ast.Name) and inner.id in names and not isinstance(inner.ctx, ast.Store):
-            yield inner
+def name_reads(node: ast.AST, names: set[str], inside: bool = False):
+    """Every Load/Del of one of ``names`` under ``node`` that may see ``node``'s binding: nested
+    functions, lambdas and comprehensions are entered, except for names they bind themselves
+    (``inside``: ``node`` itself is such a nested scope, seen from outside)."""
+    pending = [(node, frozenset(names))]
+    while pending:
+        current, wanted = pending.pop()
+        if (inside or current is not node) and isinstance(current, (*NESTED_SCOPES, *COMPREHENSION_SCOPES)):
+            wanted = wanted - _own_names(current)
+            if not wanted:
+                continue
+        if isinstance(current, ast.Name) and current.id in wanted and not isinstance(current.ctx, ast.Store):
+            yield current
+        pending.extend((child, wanted) for child in ast.iter_child_nodes(current))
+
+
+def _own_names(scope: ast.AST) -> frozenset[str]:
+    """Names local to a nested function, lambda or comprehension (a read there is not ours)."""
+    if isinstance(scope, ast.ClassDef):
+        return frozenset()  # a class body reads the enclosing names it does not bind first: keep them
+    if isinstance(scope, COMPREHENSION_SCOPES):
+        return frozenset(n.id for g in scope.generators for n in ast.walk(g.target) if isinstance(n, ast.Name))
+    args = scope.args
+    bound = {a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg] if a}
+    if isinstance(scope, ast.Lambda):
+        return frozenset(bound)
+    declared = set()
+    for inner in walk_local(scope):
+        if isinstance(inner, ast.Name) and isinstance(inner.ctx, ast.Store):
+            bound.add(inner.id)
+        elif isinstance(inner, (ast.Global, ast.Nonlocal)):
+            declared.update(inner.names)
+        elif isinstance(inner, (ast.Import, ast.ImportFrom)):
+            bound.update((a.asname or a.name).split(".")[0] for a in inner.names)
+        elif isinstance(inner, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) and inner is not scope:
+            bound.add(inner.name)
+        elif isinstance(inner, ast.ExceptHandler) and inner.name:
+            bound.add(inner.name)
+    return frozenset(bound - declared)
 
 
 @dataclass
@@ -114,7 +154,7 @@ class Holding:
         if isinstance(expr, ast.Subscript):
             return self.holds(expr.value, tracked)  # h5py: f["x"] is a dataset of the open file
         if isinstance(expr, (ast.Lambda, ast.GeneratorExp)):
-            return any(True for _ in name_reads(expr, tracked))
+            return any(True for _ in name_reads(expr, tracked, inside=True))
         if isinstance(expr, (ast.ListComp, ast.SetComp)):
             return self.holds(expr.elt, tracked)
         if isinstance(expr, ast.DictComp):
@@ -137,7 +177,7 @@ class Holding:
     def argument_holds(self, arg: ast.AST, tracked: set[str]) -> bool:
         """As an argument, a bound method (``f.readline``) keeps its object too."""
         if isinstance(arg, ast.Attribute) and self._is_tracked_root(arg.value, tracked):
-            return True
+            return arg.attr in CALLBACK_METHODS or arg.attr in HANDLE_ATTRIBUTES  # img.size is data
         return self.holds(arg, tracked)
 
     @staticmethod
@@ -203,9 +243,11 @@ class RunFinder:
         tracked = set(tracked)
         self.update(stmt, tracked, top_level=False)
         for node in walk_local(stmt):
-            if node is not stmt and isinstance(node, LAZY):
-                if any(True for _ in name_reads(node, tracked)) and not _consumed_at_once(node, self.parents):
-                    return False
+            if isinstance(node, LAZY):
+                if any(True for _ in name_reads(node, tracked, inside=True)) and not _consumed_at_once(node, self.parents):
+                    return False  # def/lambda/generator expression: may run after the block
+            elif isinstance(node, ast.Call) and any(self._callback(a, tracked) for a in node.args):
+                return False  # submit(f.read), iter(f.readline, ""): a bound method may run after the block
             elif isinstance(node, (ast.Return, ast.Yield, ast.YieldFrom)):
                 if self.holding.holds(node.value, tracked):
                     return False
@@ -223,6 +265,15 @@ class RunFinder:
                 if keeper and not receiver_tracked and any(self.holding.argument_holds(a, tracked) for a in arguments):
                     return False
         return True
+
+    @staticmethod
+    def _callback(arg: ast.AST, tracked: set[str]) -> bool:
+        return (
+            isinstance(arg, ast.Attribute)
+            and isinstance(arg.value, ast.Name)
+            and arg.value.id in tracked
+            and arg.attr in CALLBACK_METHODS
+        )
 
     # -- reads outside the run -------------------------------------------------
     def reads_confined(self, block, start, end, names, scope, run_nodes) -> bool:
