@@ -54,6 +54,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="store_true",
                         help="print a summary (files, cache hits, time) on stderr")
     parser.add_argument("--list-rules", action="store_true", help="list the rules and exit")
+    from .fix import command as fix_command
+
+    fix_command.add_arguments(parser)
     parser.add_argument("--version", action="version",
                         version=f"lint-fd {__version__} (Python {sys.version.split()[0]})")
     return parser
@@ -172,6 +175,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     started = time.perf_counter()
     files, errors = discover(args.paths or ["."], args.exclude)
+    from .fix import command as fix_command
+
+    if fix_command.wanted(args):  # --fix / --diff / --fix-only: analyse afresh, no cache
+        return fix_command.run(args, settings, files, errors)
     cache = None
     if not args.no_cache:
         from .cache import DEFAULT_DIR, Cache

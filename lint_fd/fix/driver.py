@@ -56,8 +56,10 @@ def fix_source(source: str, settings: Settings | None = None, filename: str | No
     settings = settings or Settings()
     full = every_rule(settings)
     current = analyse(source, full, filename)
-    if current is None:
-        return FixOutcome(source, [], [])
+    if current is None:  # does not parse: nothing to fix, the E999 remains
+        from ..api import check_source
+
+        return FixOutcome(source, [], check_source(source, filename or "<unknown>", settings))
     wanted = _wanted(settings, unsafe, select)
     fixed: list[Diagnostic] = []
     rejected: set[tuple] = set()

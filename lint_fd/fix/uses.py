@@ -21,7 +21,7 @@ import ast
 from dataclasses import dataclass
 
 from ..analysis.imports import ImportMap
-from ..analysis.names import is_reader_call
+from ..analysis.names import READER_NAMES
 from ..analysis.sites import CONTAINER_ADDERS, KEEPING_METHOD_PREFIXES
 
 NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
@@ -125,6 +125,40 @@ def _own_names(scope: ast.AST) -> frozenset[str]:
     return frozenset(bound - declared)
 
 
+#: library functions that read what they are given at once and return data (not a lazy view of it):
+#: ``csv.reader(f)``, ``np.load(f)`` of an archive, ``pandas.read_csv(f, chunksize=...)`` are not
+EAGER_PREFIXES = (
+    "numpy.asarray", "numpy.array", "numpy.frombuffer", "numpy.fromfile", "numpy.loadtxt", "numpy.genfromtxt",
+    "numpy.save", "numpy.mean", "numpy.sum", "numpy.stack", "numpy.concatenate", "numpy.float", "numpy.uint",
+    "json.", "pickle.", "yaml.", "tomllib.", "tomli.", "toml.", "plistlib.", "marshal.", "hashlib.", "base64.",
+    "struct.", "zlib.", "shutil.copyfileobj", "os.fstat", "os.path.", "torch.load", "torch.save", "torch.from_numpy",
+    "PIL.ImageOps.", "PIL.ImageStat.", "PIL.ImageChops.", "PIL.ImageFilter.", "PIL.ImageDraw.Draw",
+    "torchvision.transforms.functional.", "skimage.io.imread", "imageio.imread", "imageio.v2.imread",
+    "imageio.v3.imread", "tensorflow.keras.preprocessing.image.img_to_array", "keras.preprocessing.image.img_to_array",
+    "keras.utils.img_to_array", "tensorflow.keras.utils.img_to_array", "matplotlib.pyplot.imshow",
+)
+EAGER_BUILTINS = frozenset({
+    "len", "list", "tuple", "set", "frozenset", "sorted", "sum", "min", "max", "any", "all", "dict", "str", "bytes",
+    "bytearray", "int", "float", "bool", "repr", "print", "next", "isinstance", "hasattr", "id", "hash", "type",
+    "format", "abs", "round", "divmod", "ord", "chr", "callable",
+})
+LAZY_KEYWORDS = frozenset({"chunksize", "iterator", "mmap_mode"})
+
+
+def eager_reader(func: ast.AST, qualified: str | None, call: ast.Call) -> bool:
+    """Whether ``call`` reads its arguments at once and returns data that does not keep them."""
+    if any(k.arg in LAZY_KEYWORDS for k in call.keywords):
+        return False
+    if qualified is not None:
+        if qualified.startswith("builtins."):
+            return qualified[len("builtins."):] in EAGER_BUILTINS
+        if qualified.startswith("pandas.read_"):
+            return True
+        return qualified.startswith(EAGER_PREFIXES)
+    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+    return name in READER_NAMES
+
+
 @dataclass
 class Holding:
     """Whether an expression's value may still be tied to one of ``tracked``."""
@@ -172,7 +206,7 @@ class Holding:
             return self.holds(func, tracked)
         if isinstance(func, ast.Name) and func.id in CONSUMERS and call.args and isinstance(call.args[0], ast.GeneratorExp):
             return any(self.holds(a, tracked) for a in arguments[1:])
-        return not is_reader_call(func, self.qualify(func))
+        return not eager_reader(func, self.qualify(func), call)
 
     def argument_holds(self, arg: ast.AST, tracked: set[str]) -> bool:
         """As an argument, a bound method (``f.readline``) keeps its object too."""
