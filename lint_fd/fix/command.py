@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import difflib
+import os
 import io
 import sys
 import tokenize
@@ -112,6 +113,7 @@ def _diff(path: str, before: str, outcome) -> str:
     fixes = ", ".join(
         f"{code} x{count}" + (" (unsafe)" if fix_kind(code) == UNSAFE else "") for code, count in sorted(counts.items())
     )
+    path = os.path.normpath(path)
     lines = difflib.unified_diff(before.splitlines(keepends=True), outcome.source.splitlines(keepends=True),
                                  "a/" + path.lstrip("/"), "b/" + path.lstrip("/"))
     text = "".join(line if line.endswith("\n") else line + "\n\\ No newline at end of file\n" for line in lines)

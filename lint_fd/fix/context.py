@@ -6,7 +6,7 @@ import re
 
 from .facts import Analysis
 from .plans import AddImport, Span
-from .uses import Holding, RunFinder, parent_map
+from .uses import Holding, LazyParents, RunFinder
 
 CONTEXT_MANAGER_KINDS = ("PIL image", "file")
 
@@ -27,15 +27,22 @@ class FixContext:
     def __init__(self, analysis: Analysis):
         self.analysis = analysis
         self.tree = analysis.tree
-        self.parents = parent_map(analysis.tree)
+        self.parents = LazyParents(analysis.tree)
         self.holding = Holding(analysis.imports)
         self.runs = RunFinder(self.holding, self.parents)
         self.lines = analysis.source.splitlines(keepends=True)
-        self.taken = _identifiers(analysis.tree)
+        self._taken: set[str] | None = None
         self.made: dict[int, set[str]] = {}  # per scope: names fixes of this round introduced
         self._scope_names: dict[int, set[str]] = {}
         #: names global statements anywhere declare: binding one locally would be a global write
-        self.module_globals = {n for node in ast.walk(analysis.tree) if isinstance(node, ast.Global) for n in node.names}
+        self._module_globals: set[str] | None = None
+
+    @property
+    def taken(self) -> set[str]:
+        """Every identifier of the module (computed when a module-level fix needs a name)."""
+        if self._taken is None:
+            self._taken = _identifiers(self.tree)
+        return self._taken
 
     # -- positions -------------------------------------------------------------
     def char_col(self, line: int, byte_col: int) -> int:
@@ -62,7 +69,10 @@ class FixContext:
 
     def scope_names(self, scope: ast.AST) -> set[str]:
         if id(scope) not in self._scope_names:
-            self._scope_names[id(scope)] = _identifiers(scope) | self.module_globals
+            if self._module_globals is None:
+                self._module_globals = {n for node in ast.walk(self.tree) if isinstance(node, ast.Global)
+                                        for n in node.names}
+            self._scope_names[id(scope)] = _identifiers(scope) | self._module_globals
         return self._scope_names[id(scope)]
 
     def imported(self, module: str, name: str) -> tuple[str, AddImport | None]:

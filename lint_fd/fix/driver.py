@@ -170,7 +170,7 @@ def _disjoint(plans: list[Plan]) -> list[Plan]:
 def _try(current: Analysis, plans: list[Plan], full: Settings, filename: str | None) -> Analysis | None:
     """The analysis of the text with ``plans`` applied, if that text is acceptable."""
     try:
-        text = apply(current.source, plans)
+        text = apply(current.source, plans, current.tree)
     except (NotApplied, Exception):  # libcst refusing a tree is a plan we cannot apply, never a crash
         return None
     if text == current.source or not compiles(text, filename):

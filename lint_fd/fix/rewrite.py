@@ -8,6 +8,9 @@ caller drops its plan.
 """
 from __future__ import annotations
 
+import ast
+import bisect
+
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
@@ -18,15 +21,66 @@ class NotApplied(Exception):
     """Some edit found no place to apply: the plans are dropped."""
 
 
-def apply(source: str, plans: list[Plan]) -> str:
-    """The new text with every plan's edits; raises :class:`NotApplied` or a libcst error."""
+def apply(source: str, plans: list[Plan], tree: ast.Module | None = None) -> str:
+    """The new text with every plan's edits; raises :class:`NotApplied` or a libcst error.
+
+    With the module's ``tree``, libcst parses only the top-level statements the plans
+    touch (a top-level statement starts at column 0, so its lines are a module of their
+    own): parsing and positions cost grows with the code edited, not with the file."""
+    imports = [edit for plan in plans for edit in plan.edits if isinstance(edit, AddImport)]
+    segments = _segments(source, plans, tree) if tree is not None else None
+    if segments is None:
+        text = _apply_module(source, plans, 0)
+    else:
+        lines = source.splitlines(keepends=True)
+        for (start, end), group in sorted(segments.items(), reverse=True):
+            lines[start - 1:end] = [_apply_module("".join(lines[start - 1:end]), group, start - 1)]
+        text = "".join(lines)
+    for edit in _unique(imports):
+        text = _add_import(text, edit)
+    return text
+
+
+def _apply_module(source: str, plans: list[Plan], line_offset: int) -> str:
     module = cst.parse_module(source)
-    rewriter = Rewriter(plans)
+    rewriter = Rewriter(plans, line_offset)
     new = MetadataWrapper(module, unsafe_skip_copy=True).visit(rewriter)
-    missing = [edit for plan in plans for edit in plan.edits if id(edit) not in rewriter.applied]
+    missing = [edit for plan in plans for edit in plan.edits
+               if not isinstance(edit, AddImport) and id(edit) not in rewriter.applied]
     if missing:
         raise NotApplied(missing)
     return new.code
+
+
+def _segments(source: str, plans: list[Plan], tree: ast.Module) -> dict | None:
+    """Plans grouped by the line range of the top-level statement holding them; None when a
+    plan spans two of them or a statement shares a line with another."""
+    ranges = []
+    for stmt in tree.body:
+        decorators = getattr(stmt, "decorator_list", None)
+        start = min([stmt.lineno] + [d.lineno for d in decorators or ()])
+        if ranges and start <= ranges[-1][1]:
+            return None  # a; b on one line
+        ranges.append((start, stmt.end_lineno))
+    groups: dict[tuple[int, int], list[Plan]] = {}
+    for plan in plans:
+        if all(isinstance(edit, AddImport) for edit in plan.edits):
+            continue
+        first, last = plan.lines
+        index = bisect.bisect_right([r[0] for r in ranges], first) - 1
+        if index < 0 or not ranges[index][0] <= first <= last <= ranges[index][1]:
+            return None
+        groups.setdefault(ranges[index], []).append(plan)
+    return groups
+
+
+def _unique(imports: list[AddImport]) -> list[AddImport]:
+    seen, result = set(), []
+    for edit in imports:
+        if (edit.module, edit.name) not in seen:
+            seen.add((edit.module, edit.name))
+            result.append(edit)
+    return result
 
 
 def _position(transformer, node):
@@ -55,13 +109,13 @@ def _is_close_call(statement: cst.CSTNode, target: str | None = None) -> cst.Cal
 class Rewriter(cst.CSTTransformer):
     METADATA_DEPENDENCIES = (PositionProvider,)
 
-    def __init__(self, plans: list[Plan]):
+    def __init__(self, plans: list[Plan], line_offset: int = 0):
         super().__init__()
+        self.line_offset = line_offset
         self.applied: set[int] = set()
         self.wraps: dict[int, WrapRun] = {}
         self.removals: dict[int, RemoveClose] = {}
         self.expressions: dict[tuple, object] = {}  # span -> ReplaceExpression or WrapRun (temporary)
-        self.imports: list[AddImport] = []
         self.captured: dict[int, cst.BaseExpression] = {}
         self.flatten: set[int] = set()  # ids of updated Try nodes to replace by their body
         self.inserted_pass: set[int] = set()
@@ -75,11 +129,6 @@ class Rewriter(cst.CSTTransformer):
                     self.removals[edit.line] = edit
                 elif isinstance(edit, ReplaceExpression):
                     self.expressions[edit.span] = edit
-                elif isinstance(edit, AddImport):
-                    if all((i.module, i.name) != (edit.module, edit.name) for i in self.imports):
-                        self.imports.append(edit)
-                    else:
-                        self.applied.add(id(edit))
 
     # -- expressions -----------------------------------------------------------
     def on_leave(self, original_node, updated_node):
@@ -87,7 +136,9 @@ class Rewriter(cst.CSTTransformer):
         if isinstance(original_node, cst.BaseExpression) and self.expressions:
             position = _position(self, original_node)
             if position is not None:
-                key = (position.start.line, position.start.column, position.end.line, position.end.column)
+                offset = self.line_offset
+                key = (position.start.line + offset, position.start.column, position.end.line + offset,
+                       position.end.column)
                 edit = self.expressions.get(key)
                 if isinstance(edit, WrapRun) and id(edit) not in self.captured:
                     self.captured[id(edit)] = result
@@ -132,17 +183,13 @@ class Rewriter(cst.CSTTransformer):
         return updated_node.with_changes(body=self._statements(original_node.body, updated_node.body))
 
     def leave_Module(self, original_node, updated_node):
-        body = self._statements(original_node.body, updated_node.body)
-        for edit in self.imports:
-            body = _add_import(body, edit)
-            self.applied.add(id(edit))
-        return updated_node.with_changes(body=body)
+        return updated_node.with_changes(body=self._statements(original_node.body, updated_node.body))
 
     def _statements(self, original, updated) -> list:
         lines = []
         for statement in original:
             position = _position(self, statement)
-            lines.append(position.start.line if position is not None else -1)
+            lines.append(position.start.line + self.line_offset if position is not None else -1)
         statements = list(updated)
         if len(statements) != len(lines):
             return statements
@@ -246,40 +293,39 @@ class Rewriter(cst.CSTTransformer):
         return inner
 
 
-def _add_import(body: list, edit: AddImport) -> list:
-    body = list(body)
+def _add_import(text: str, edit: AddImport) -> str:
+    """``import module`` after the leading imports (after the docstring when there are none),
+    or ``, name`` after the last name of an existing ``from module import ...``."""
+    tree = ast.parse(text)
+    lines = text.splitlines(keepends=True)
+    newline = "\r\n" if "\r\n" in text else "\n"
     if edit.name is not None:
-        for index, statement in enumerate(body):
-            if isinstance(statement, cst.SimpleStatementLine) and len(statement.body) == 1:
-                node = statement.body[0]
-                if (isinstance(node, cst.ImportFrom) and not node.relative and node.module is not None
-                        and cst.Module([]).code_for_node(node.module) == edit.module
-                        and not isinstance(node.names, cst.ImportStar)):
-                    names = [n.with_changes(comma=cst.MaybeSentinel.DEFAULT) for n in node.names]
-                    names.append(cst.ImportAlias(name=cst.Name(edit.name)))
-                    names = [n.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")))
-                             for n in names[:-1]] + names[-1:]
-                    body[index] = statement.with_changes(body=[node.with_changes(names=names)])
-                    return body
-    position = 0
-    for index, statement in enumerate(body):
-        if isinstance(statement, cst.SimpleStatementLine) and all(
-            isinstance(small, (cst.Import, cst.ImportFrom)) for small in statement.body
-        ):
-            position = index + 1
-        elif index == 0 and _is_docstring(statement):
-            position = 1
+        for stmt in tree.body:
+            if isinstance(stmt, ast.ImportFrom) and stmt.module == edit.module and stmt.level == 0:
+                if any(alias.name == "*" for alias in stmt.names):
+                    break
+                last = stmt.names[-1]
+                line = lines[last.end_lineno - 1]
+                column = len(line.encode("utf-8")[:last.end_col_offset].decode("utf-8", errors="ignore"))
+                lines[last.end_lineno - 1] = line[:column] + f", {edit.name}" + line[column:]
+                return "".join(lines)
+        edit = AddImport(edit.module)
+    if any(isinstance(stmt, ast.Import) and any(a.name == edit.module and a.asname is None for a in stmt.names)
+           for stmt in tree.body):
+        return text
+    after = None
+    for index, stmt in enumerate(tree.body):
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            after = stmt.end_lineno
+        elif index == 0 and isinstance(stmt, ast.Expr) and isinstance(stmt.value, ast.Constant) \
+                and isinstance(stmt.value.value, str):
+            after = stmt.end_lineno
         else:
             break
-    line = cst.parse_statement(f"import {edit.module}\n")
-    body.insert(position, line)
-    return body
-
-
-def _is_docstring(statement) -> bool:
-    return (
-        isinstance(statement, cst.SimpleStatementLine)
-        and len(statement.body) == 1
-        and isinstance(statement.body[0], cst.Expr)
-        and isinstance(statement.body[0].value, (cst.SimpleString, cst.ConcatenatedString))
-    )
+    if after is None:  # before the first statement (its decorators included), after any comments
+        first = tree.body[0] if tree.body else None
+        after = min([first.lineno] + [d.lineno for d in getattr(first, "decorator_list", ())]) - 1 if first else len(lines)
+    if after > 0 and not lines[after - 1].endswith(("\n", "\r")):
+        lines[after - 1] += newline
+    lines.insert(after, f"import {edit.module}{newline}")
+    return "".join(lines)

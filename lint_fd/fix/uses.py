@@ -18,6 +18,7 @@ statements could change what the program does:
 from __future__ import annotations
 
 import ast
+import bisect
 from dataclasses import dataclass
 
 from ..analysis.imports import ImportMap
@@ -47,6 +48,35 @@ def parent_map(tree: ast.AST) -> dict[ast.AST, ast.AST]:
         for child in ast.iter_child_nodes(node):
             parents[child] = node
     return parents
+
+
+class LazyParents:
+    """``parents[node]`` for the nodes of one module, each top-level statement's subtree
+    mapped the first time one of its nodes is asked about (a fix touches few of them)."""
+
+    def __init__(self, tree: ast.Module):
+        self.tree = tree
+        self.map: dict[ast.AST, ast.AST] = {stmt: tree for stmt in tree.body}
+        self.starts = [_first_line(stmt) for stmt in tree.body]
+        self.done: set[int] = set()
+
+    def get(self, node: ast.AST, default=None):
+        if node not in self.map and hasattr(node, "lineno"):
+            index = bisect.bisect_right(self.starts, node.lineno) - 1
+            if 0 <= index and index not in self.done:
+                self.done.add(index)
+                self.map.update(parent_map(self.tree.body[index]))
+        return self.map.get(node, default)
+
+    def __getitem__(self, node: ast.AST) -> ast.AST:
+        found = self.get(node)
+        if found is None:
+            raise KeyError(node)
+        return found
+
+
+def _first_line(stmt: ast.stmt) -> int:
+    return min([stmt.lineno] + [d.lineno for d in getattr(stmt, "decorator_list", ())])
 
 
 def enclosing_block(stmt: ast.stmt, parents) -> list[ast.stmt] | None:
