@@ -17,9 +17,10 @@ FIXES: dict[str, tuple[str, str]] = {
                      "statements of one block, nothing after that run reads `x`, it does not escape (returned, "
                      "stored, put in a container, captured by a `lambda`) and no `return`/`yield` in the run hands "
                      "out something still tied to it."),
-    "LFD102": (SAFE, "the same rewrite as LFD101: `with opener(...) as x:` around the uses, the `close()` removed."),
-    "LFD103": (NONE, "no automatic fix: keeping copies made inside `with` loads the pixel data now, a change "
-                     "of behaviour lint_fd leaves to you."),
+    "LFD102": (SAFE, "the same rewrite as LFD101: `with opener(...) as x:` around the uses, the final `close()` "
+                     "removed, under the same conditions."),
+    "LFD103": (NONE, "keeping copies made inside `with` would load the pixel data at once, a change of "
+                     "behaviour lint_fd leaves to you."),
     "LFD104": (SAFE, "the temporary is bound by a `with` that takes the statement inside "
                      "(`with open(p) as f: config = json.load(f)`), when moving the statement cannot change what "
                      "runs: the opening call runs once, unconditionally, and nothing with an effect runs before it "
@@ -27,7 +28,7 @@ FIXES: dict[str, tuple[str, str]] = {
     "LFD201": (SAFE, "the `.close()` call is removed, and with it a `finally:` (or the whole `try`) that it "
                      "leaves empty."),
     "LFD202": (UNSAFE, "the loop is bounded by `itertools.islice(it, len(it))` (import added): one epoch per "
-                       "loop. Unsafe because the loop now ends; applied only with `--unsafe-fixes`."),
+                       "loop. Unsafe because the loop now ends, which it never did before."),
     "LFD301": (SAFE, "`with opener(...) as x:` around the statements from the open to the last use, yields "
                      "included, under the LFD101 conditions (also `for line in open(p):` becomes "
                      "`with open(p) as f: for line in f:`)."),
@@ -50,5 +51,9 @@ def fixable(code: str, unsafe: bool = False) -> bool:
 def describe(code: str) -> str:
     """One Markdown paragraph for the rule's docs page."""
     kind, text = FIXES.get(code, (NONE, "no automatic fix."))
-    label = {SAFE: "safe fix", UNSAFE: "unsafe fix (`--unsafe-fixes`)", NONE: "no fix"}[kind]
-    return f"Fix ({label}, `lint-fd --fix`, the editor's quick fix): {text}"
+    label = {
+        SAFE: "safe, applied by `lint-fd --fix` and offered as the editor's quick fix.",
+        UNSAFE: "unsafe, applied only by `lint-fd --fix --unsafe-fixes` (marked unsafe in `--diff`).",
+        NONE: "none.",
+    }[kind]
+    return f"Fix: {label} {text[:1].upper()}{text[1:]}"
