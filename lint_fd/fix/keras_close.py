@@ -19,7 +19,8 @@ def plan_keras_close(ctx: FixContext, call: ast.Call, codes: tuple[str, ...]) ->
     if not isinstance(stmt, ast.Expr) or stmt.value is not call or call.args or call.keywords:
         return None
     receiver = call.func.value
-    edit = RemoveClose(stmt.lineno, keep_receiver=not _plain_reference(receiver))
+    edit = RemoveClose(stmt.lineno, keep_receiver=not _plain_reference(receiver),
+                       col=ctx.char_col(stmt.lineno, stmt.col_offset))
     try_stmt = _enclosing_try(ctx, stmt)
     lines = (try_stmt or stmt).lineno, (try_stmt or stmt).end_lineno
     return Plan(codes, [edit], (stmt.lineno, stmt.end_lineno) if try_stmt is None else lines)

@@ -26,6 +26,8 @@ class WrapRun:
     last_line: int
     target: str
     bind_line: bool
+    first_col: int = 0  # the column (characters) where the first statement starts
+    bare: bool = False  # the statement is the opening call alone: ``with <call>: pass``
     call: Span | None = None
     closing: str | None = None  # the spelling of contextlib.closing in this file
     drop_last: str | None = None  # None, "close" or "try"
@@ -39,6 +41,7 @@ class RemoveClose:
 
     line: int
     keep_receiver: bool
+    col: int = 0
 
 
 @dataclass

@@ -122,11 +122,11 @@ class Rewriter(cst.CSTTransformer):
         for plan in plans:
             for edit in plan.edits:
                 if isinstance(edit, WrapRun):
-                    self.wraps[edit.first_line] = edit
+                    self.wraps[(edit.first_line, edit.first_col)] = edit
                     if edit.call is not None:
                         self.expressions[edit.call] = edit
                 elif isinstance(edit, RemoveClose):
-                    self.removals[edit.line] = edit
+                    self.removals[(edit.line, edit.col)] = edit
                 elif isinstance(edit, ReplaceExpression):
                     self.expressions[edit.span] = edit
 
@@ -186,32 +186,34 @@ class Rewriter(cst.CSTTransformer):
         return updated_node.with_changes(body=self._statements(original_node.body, updated_node.body))
 
     def _statements(self, original, updated) -> list:
-        lines = []
+        """Apply the removals and wraps whose statements (by line and column) are in this list."""
+        starts = []
         for statement in original:
             position = _position(self, statement)
-            lines.append(position.start.line + self.line_offset if position is not None else -1)
+            starts.append((position.start.line + self.line_offset, position.start.column) if position else (-1, -1))
         statements = list(updated)
-        if len(statements) != len(lines):
+        if len(statements) != len(starts):
             return statements
         for index in range(len(statements) - 1, -1, -1):
-            removal = self.removals.get(lines[index])
+            removal = self.removals.get(starts[index])
             if removal is not None and id(removal) not in self.applied:
                 replaced = self._remove_close(statements[index], removal)
                 if replaced is not None:
                     statements[index:index + 1] = replaced
-                    del lines[index + 1:index + 1]
-                    lines[index:index + 1] = [lines[index]] * len(replaced)
+                    starts[index:index + 1] = [starts[index]] * len(replaced)
                     self.applied.add(id(removal))
-        for index in range(len(lines) - 1, -1, -1):
-            wrap = self.wraps.get(lines[index])
-            if wrap is not None and id(wrap) not in self.applied and lines.count(lines[index]) == 1:
-                if wrap.last_line in lines[index:] and lines.count(wrap.last_line) == 1:
-                    end = lines.index(wrap.last_line, index)
-                    built = self._wrap(statements[index:end + 1], wrap)
-                    if built is not None:
-                        statements[index:end + 1] = [built]
-                        lines[index:end + 1] = [lines[index]]
-                        self.applied.add(id(wrap))
+        lines = [line for line, _ in starts]
+        for index in range(len(starts) - 1, -1, -1):
+            wrap = self.wraps.get(starts[index])
+            if wrap is None or id(wrap) in self.applied or wrap.last_line not in lines[index:]:
+                continue
+            end = lines.index(wrap.last_line, index)
+            built = self._wrap(statements[index:end + 1], wrap)
+            if built is not None:
+                statements[index:end + 1] = [built]
+                starts[index:end + 1] = [starts[index]]
+                lines[index:end + 1] = [lines[index]]
+                self.applied.add(id(wrap))
         return self._flatten(statements)
 
     def _flatten(self, statements: list) -> list:
@@ -254,6 +256,12 @@ class Rewriter(cst.CSTTransformer):
             header_value = assign.value
             inner = list(statements[1:])
             header = first.trailing_whitespace
+        elif wrap.bare:  # open(p) alone: opened and closed, nothing to bind
+            header_value = self.captured.get(id(wrap))
+            if header_value is None or not isinstance(first, cst.SimpleStatementLine):
+                return None
+            inner = [_pass_line(), *statements[1:]]
+            header = first.trailing_whitespace
         else:
             header_value = self.captured.get(id(wrap))
             if header_value is None:
@@ -273,8 +281,9 @@ class Rewriter(cst.CSTTransformer):
             inner = [_pass_line()]
         if wrap.closing:
             header_value = cst.Call(func=cst.parse_expression(wrap.closing), args=[cst.Arg(header_value)])
+        asname = None if wrap.bare else cst.AsName(name=cst.Name(wrap.target))
         return cst.With(
-            items=[cst.WithItem(item=header_value, asname=cst.AsName(name=cst.Name(wrap.target)))],
+            items=[cst.WithItem(item=header_value, asname=asname)],
             body=cst.IndentedBlock(body=inner, header=header),
             leading_lines=leading,
         )

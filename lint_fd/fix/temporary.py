@@ -14,10 +14,11 @@ subscript) is evaluated before it in the statement.
 from __future__ import annotations
 
 import ast
+import dataclasses
 
 from .context import FixContext, opens_context_manager, suggested_name
 from .plans import Plan, WrapRun
-from .uses import NESTED_SCOPES, enclosing_block, scope_of
+from .uses import NESTED_SCOPES, RunFinder, enclosing_block, scope_of, walk_local
 
 COMPREHENSIONS = (ast.ListComp, ast.SetComp, ast.DictComp, ast.GeneratorExp)
 EFFECTS = (ast.Call, ast.Await, ast.Yield, ast.YieldFrom, ast.NamedExpr, ast.Subscript)
@@ -43,11 +44,35 @@ def plan_temporary(ctx: FixContext, call: ast.Call, codes, base: str, closing: s
     scope = scope_of(stmt, ctx.parents) if stmt is not None else None
     if stmt is None or enclosing_block(stmt, ctx.parents) is None or scope is None:
         return None
-    if _effects_before(ctx, header, call):
+    if _effects_before(ctx, header, call) or _kept_beyond(ctx, stmt, call, scope):
         return None
     edit = WrapRun(stmt.lineno, stmt.lineno, ctx.fresh_name(base, scope), bind_line=False, call=ctx.span(call),
-                   closing=closing)
+                   closing=closing, first_col=ctx.char_col(stmt.lineno, stmt.col_offset),
+                   bare=isinstance(stmt, ast.Expr) and stmt.value is call)
     return Plan(codes, [edit], (stmt.lineno, stmt.end_lineno))
+
+
+def _kept_beyond(ctx: FixContext, stmt: ast.stmt, call: ast.Call, scope: ast.AST) -> bool:
+    """Whether the statement hands the temporary to something that outlives it: a name or
+    attribute bound to a value still tied to it (``loader = Loader(open(p))``), a ``return``
+    of such a value, a method whose object is read later (``self.keep(open(p))``)."""
+    holding = dataclasses.replace(ctx.holding, nodes=frozenset({id(call)}))
+    for node in walk_local(stmt):
+        if isinstance(node, (ast.Return, ast.Yield, ast.YieldFrom, ast.Await)) and holding.holds(node.value, set()):
+            return True
+        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr)) and holding.holds(node.value, set()):
+            return True
+        if isinstance(node, (ast.With, ast.AsyncWith)) and any(
+            item.optional_vars is not None and holding.holds(item.context_expr, set()) for item in node.items
+        ):
+            return True
+    tainted: set[str] = set()
+    RunFinder(holding, ctx.parents).taint_receivers(stmt, tainted)
+    if not tainted:
+        return False
+    block = enclosing_block(stmt, ctx.parents)
+    index = next(i for i, s in enumerate(block) if s is stmt)
+    return not ctx.runs.reads_confined(block, index, index, tainted, scope, [stmt], later_allowed=False)
 
 
 def _is_map(call: ast.Call) -> bool:

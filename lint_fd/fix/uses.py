@@ -194,13 +194,17 @@ class Holding:
     """Whether an expression's value may still be tied to one of ``tracked``."""
 
     imports: ImportMap
+    #: expression nodes that stand for the resource itself (a temporary's opening call)
+    nodes: frozenset[int] = frozenset()
 
     def qualify(self, func: ast.AST) -> str | None:
         return self.imports.qualify(func)
 
     def holds(self, expr: ast.AST | None, tracked: set[str]) -> bool:
-        if expr is None or not tracked:
+        if expr is None or not (tracked or self.nodes):
             return False
+        if id(expr) in self.nodes:
+            return True
         if isinstance(expr, ast.Name):
             return expr.id in tracked
         if isinstance(expr, (ast.Starred, ast.Await, ast.NamedExpr)):
@@ -267,6 +271,7 @@ class RunFinder:
         self.parents = parents
 
     def find(self, block: list[ast.stmt], start: int, tracked: set[str], scope: ast.AST) -> Run | None:
+        [name] = tracked
         tracked = set(tracked)
         ever = set(tracked)
         end = start
@@ -274,6 +279,8 @@ class RunFinder:
             if not tracked:
                 break
             stmt = block[index]
+            if name in tracked and self.rebinds(stmt, name, tracked):
+                return None  # bound once: only a plain assignment may end the name's tie
             reads = {n.id for n in name_reads(stmt, tracked)}
             if reads:
                 end = index
@@ -286,10 +293,20 @@ class RunFinder:
             return None
         return Run(block, start, end, ever)
 
+    def rebinds(self, stmt: ast.stmt, name: str, tracked: set[str]) -> bool:
+        """``stmt`` binds ``name`` other than by a plain top-level ``name = <data>``."""
+        binds = any(isinstance(n, ast.Name) and n.id == name and isinstance(n.ctx, ast.Store) for n in walk_local(stmt))
+        if not binds:
+            return False
+        plain = isinstance(stmt, ast.Assign) and all(isinstance(t, ast.Name) for t in stmt.targets)
+        return not plain or self.holding.holds(stmt.value, tracked)
+
     # -- how tracked names flow through one statement ---------------------------
     def update(self, stmt: ast.stmt, tracked: set[str], top_level: bool) -> None:
         """Names bound from a value tied to ``tracked`` become tracked; a plain top-level
-        assignment of anything else ends the name's tie (``img = img.convert("RGB")``)."""
+        assignment of anything else ends the name's tie (``img = img.convert("RGB")``); an
+        object whose method is handed the resource may keep it (``loop.connect_pipe(f)``)."""
+        self.taint_receivers(stmt, tracked)
         if top_level and isinstance(stmt, ast.Assign) and all(isinstance(t, ast.Name) for t in stmt.targets):
             tied = self.holding.holds(stmt.value, tracked)
             for target in stmt.targets:
@@ -301,6 +318,21 @@ class RunFinder:
                     if self.holding.holds(value, tracked):
                         for target in targets:
                             tracked |= {n.id for n in ast.walk(target) if isinstance(n, ast.Name)}
+
+    def taint_receivers(self, stmt: ast.stmt, tracked: set[str]) -> None:
+        """``self.loop.connect_write_pipe(proto, pipe)``: ``self`` may now hold the pipe, so
+        its later reads are uses (a module's function, ``json.dump(obj, f)``, is not a holder)."""
+        for node in walk_local(stmt):
+            if not isinstance(node, ast.Call) or not isinstance(node.func, ast.Attribute):
+                continue
+            root = _root_name(node.func.value)
+            if root is None or root in tracked or self.holding.qualify(node.func.value) is not None:
+                continue
+            arguments = [*node.args, *(k.value for k in node.keywords)]
+            if any(self.holding.argument_holds(a, tracked) for a in arguments) and not eager_reader(
+                node.func, self.holding.qualify(node.func), node
+            ):
+                tracked.add(root)
 
     def safe_use(self, stmt: ast.stmt, tracked: set[str]) -> bool:
         """No lazy capture, no store into something else, nothing tied handed out."""
@@ -340,10 +372,13 @@ class RunFinder:
         )
 
     # -- reads outside the run -------------------------------------------------
-    def reads_confined(self, block, start, end, names, scope, run_nodes) -> bool:
+    def reads_confined(self, block, start, end, names, scope, run_nodes, later_allowed: bool = True) -> bool:
+        """No read of ``names`` outside the run, except before the open (outside any loop
+        around it) and, with ``later_allowed``, after the run in the same block (names the
+        run itself ended)."""
         opening = block[start]
         inside = {id(n) for stmt in run_nodes for n in ast.walk(stmt)}
-        after = {id(n) for stmt in block[end + 1:] for n in ast.walk(stmt)}
+        after = {id(n) for stmt in block[end + 1:] for n in ast.walk(stmt)} if later_allowed else set()
         loops = [a for a in _ancestors(opening, self.parents, scope) if isinstance(a, LOOPS)]
         for read in name_reads(scope, names):
             if id(read) in inside or id(read) in after:
@@ -352,6 +387,13 @@ class RunFinder:
                 continue  # runs before the open, and no loop brings it back after
             return False
         return True
+
+
+def _root_name(expr: ast.AST) -> str | None:
+    """``self`` for ``self.loop``, ``batch`` for ``batch[0].items``."""
+    while isinstance(expr, (ast.Attribute, ast.Subscript, ast.Call)):
+        expr = expr.func if isinstance(expr, ast.Call) else expr.value
+    return expr.id if isinstance(expr, ast.Name) else None
 
 
 def _bindings(node: ast.AST):

@@ -55,7 +55,8 @@ def plan_with(ctx: FixContext, stmt: ast.stmt, name: str, codes, closing: str | 
         return None
     last = block[run.end]
     drop = _drop_last(last, name, block[start + 1:run.end]) if run.end > start else None
-    edit = WrapRun(stmt.lineno, last.lineno, name, bind_line=True, closing=closing, drop_last=drop)
+    edit = WrapRun(stmt.lineno, last.lineno, name, bind_line=True, closing=closing, drop_last=drop,
+                   first_col=ctx.char_col(stmt.lineno, stmt.col_offset))
     return Plan(codes, [edit], (stmt.lineno, last.end_lineno))
 
 
