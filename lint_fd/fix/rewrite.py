@@ -43,6 +43,8 @@ def apply(source: str, plans: list[Plan], tree: ast.Module | None = None) -> str
 
 def _apply_module(source: str, plans: list[Plan], line_offset: int) -> str:
     module = cst.parse_module(source)
+    if module.code != source:  # libcst would not give this text back as it was (``except E :``)
+        raise NotApplied("libcst does not round-trip this code exactly")
     rewriter = Rewriter(plans, line_offset)
     new = MetadataWrapper(module, unsafe_skip_copy=True).visit(rewriter)
     missing = [edit for plan in plans for edit in plan.edits
