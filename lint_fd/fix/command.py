@@ -64,7 +64,8 @@ def run(args: argparse.Namespace, settings, files: list[str], errors: list, out=
         except (Exception, RecursionError) as error:  # a bug in lint_fd: this file only
             from ..diagnostics import make
 
-            results.append(FileResult(path, [make(INTERNAL_ERROR.code, 1, 0, error=f"{type(error).__name__}: {error}")]))
+            failure = make(INTERNAL_ERROR.code, 1, 0, error=f"{type(error).__name__}: {error}")
+            results.append(FileResult(path, [failure]))
             continue
         results.append(FileResult(path, outcome.remaining))
         if outcome.source == text:

@@ -87,7 +87,8 @@ class FixContext:
             if target == module and _module_level_import(self.tree, local):
                 return f"{local}.{name}", None
         for stmt in self.tree.body:
-            if isinstance(stmt, ast.ImportFrom) and stmt.module == module and stmt.level == 0 and name not in self.taken:
+            if (isinstance(stmt, ast.ImportFrom) and stmt.module == module and stmt.level == 0
+                    and name not in self.taken):
                 return name, AddImport(module, name)
         return qualified, AddImport(module)
 

@@ -9,6 +9,7 @@ therefore needs no analysis of its own.
 from __future__ import annotations
 
 import ast
+import re
 from dataclasses import dataclass
 
 from ..analysis.engine import analyze_facts
@@ -19,6 +20,18 @@ from ..diagnostics import Diagnostic
 from ..settings import Settings
 
 SITE_CODES = ("LFD101", "LFD102", "LFD103", "LFD104", "LFD301")
+NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
+
+
+def suppressed(lines: list[str], diagnostic: Diagnostic) -> bool:
+    """``# noqa`` or ``# noqa: LFD101`` on the finding's line: the user chose to keep it, so it
+    is not rewritten either (as ruff does)."""
+    text = lines[diagnostic.line - 1] if 0 < diagnostic.line <= len(lines) else ""
+    match = NOQA.search(text)
+    if match is None:
+        return False
+    codes = match.group("codes")
+    return codes is None or diagnostic.code.upper() in {c.upper() for c in re.split(r"[,\s]+", codes)}
 
 
 @dataclass(eq=False)
@@ -64,8 +77,9 @@ def analyse(source: str, settings: Settings, filename: str | None = None) -> Ana
     for loop in facts.keras.unbounded_loops:
         by_position[(loop.lineno, loop.col_offset, "LFD202")] = Finding(None, node=loop)
     findings = []
+    lines = source.splitlines()
     for diagnostic in diagnostics:
         fact = by_position.get((diagnostic.line, diagnostic.col, diagnostic.code))
-        if fact is not None:
+        if fact is not None and not suppressed(lines, diagnostic):
             findings.append(Finding(diagnostic, fact.site, fact.node))
     return Analysis(source, tree, imports or ImportMap(tree), findings, diagnostics)

@@ -177,7 +177,8 @@ class Rewriter(cst.CSTTransformer):
             if updated_node.orelse is None:
                 self.flatten.add(id(updated_node))
                 return updated_node
-            return updated_node.with_changes(finalbody=final.with_changes(body=final.body.with_changes(body=[_pass_line()])))
+            emptied = final.with_changes(body=final.body.with_changes(body=[_pass_line()]))
+            return updated_node.with_changes(finalbody=emptied)
         return updated_node
 
     # -- statement lists -------------------------------------------------------------
@@ -335,7 +336,9 @@ def _add_import(text: str, edit: AddImport) -> str:
             break
     if after is None:  # before the first statement (its decorators included), after any comments
         first = tree.body[0] if tree.body else None
-        after = min([first.lineno] + [d.lineno for d in getattr(first, "decorator_list", ())]) - 1 if first else len(lines)
+        after = len(lines)
+        if first is not None:
+            after = min([first.lineno] + [d.lineno for d in getattr(first, "decorator_list", ())]) - 1
     if after > 0 and not lines[after - 1].endswith(("\n", "\r")):
         lines[after - 1] += newline
     lines.insert(after, f"import {edit.module}{newline}")

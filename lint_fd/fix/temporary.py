@@ -60,7 +60,8 @@ def _kept_beyond(ctx: FixContext, stmt: ast.stmt, call: ast.Call, scope: ast.AST
     for node in walk_local(stmt):
         if isinstance(node, (ast.Return, ast.Yield, ast.YieldFrom, ast.Await)) and holding.holds(node.value, set()):
             return True
-        if isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr)) and holding.holds(node.value, set()):
+        binding = isinstance(node, (ast.Assign, ast.AnnAssign, ast.AugAssign, ast.NamedExpr))
+        if binding and holding.holds(node.value, set()):
             return True
         if isinstance(node, (ast.With, ast.AsyncWith)) and any(
             item.optional_vars is not None and holding.holds(item.context_expr, set()) for item in node.items

@@ -39,7 +39,9 @@ CALLBACK_METHODS = frozenset({
     "fileno", "__next__", "__iter__", "__enter__", "__exit__", "load", "getdata", "tobytes", "save", "getpixel",
 })
 #: builtins that consume a generator expression at once
-CONSUMERS = frozenset({"list", "tuple", "set", "frozenset", "sorted", "sum", "min", "max", "any", "all", "dict", "join"})
+CONSUMERS = frozenset(
+    {"list", "tuple", "set", "frozenset", "sorted", "sum", "min", "max", "any", "all", "dict", "join"}
+)
 
 
 def parent_map(tree: ast.AST) -> dict[ast.AST, ast.AST]:
@@ -238,7 +240,8 @@ class Holding:
         arguments = [*call.args, *(k.value for k in call.keywords)]
         if not any(self.argument_holds(a, tracked) for a in arguments):
             return self.holds(func, tracked)
-        if isinstance(func, ast.Name) and func.id in CONSUMERS and call.args and isinstance(call.args[0], ast.GeneratorExp):
+        consumer = isinstance(func, ast.Name) and func.id in CONSUMERS
+        if consumer and call.args and isinstance(call.args[0], ast.GeneratorExp):
             return any(self.holds(a, tracked) for a in arguments[1:])
         return not eager_reader(func, self.qualify(func), call)
 
@@ -340,7 +343,8 @@ class RunFinder:
         self.update(stmt, tracked, top_level=False)
         for node in walk_local(stmt):
             if isinstance(node, LAZY):
-                if any(True for _ in name_reads(node, tracked, inside=True)) and not _consumed_at_once(node, self.parents):
+                captured = any(True for _ in name_reads(node, tracked, inside=True))
+                if captured and not _consumed_at_once(node, self.parents):
                     return False  # def/lambda/generator expression: may run after the block
             elif isinstance(node, ast.Call) and any(self._callback(a, tracked) for a in node.args):
                 return False  # submit(f.read), iter(f.readline, ""): a bound method may run after the block
