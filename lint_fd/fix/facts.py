@@ -60,7 +60,7 @@ def analyse(source: str, settings: Settings, filename: str | None = None) -> Ana
         tree = parse(source, filename or "<unknown>")
     except (SyntaxError, ValueError, MemoryError, RecursionError):
         return None
-    facts, imports, found = analyze_facts(tree, source, settings)
+    facts, imports, found = analyze_facts(tree, source, settings, filename)
     diagnostics = sorted(d for d in found if settings.enabled(d.code))
     by_position: dict[tuple[int, int, str], Finding] = {}
     for site in facts.sites:
