@@ -106,7 +106,7 @@ def test_coverage_on_the_fixture_corpus():
     assert fixed["LFD101"] >= 0.8 * total["LFD101"], (fixed, total)
     assert fixed["LFD104"] >= 0.8 * total["LFD104"], (fixed, total)
     assert fixed["LFD201"] == total["LFD201"], (fixed, total)
-    assert fixed["LFD202"] == 0 and fixed["LFD103"] == 0  # not without --unsafe-fixes / no fix
+    assert fixed["LFD202"] == 0 and fixed["LFD103"] == 0  # not without --unsafe-fixes
 
 
 def test_lfd104_is_fixed_only_when_reported():
@@ -179,8 +179,9 @@ def test_quick_fix_touches_only_its_finding():
 
 def test_fix_metadata_covers_every_rule():
     assert set(FIXES) == {code for code in RULES if code != "LFD999"}
-    assert fix_kind("LFD101") == SAFE and fix_kind("LFD202") == UNSAFE and fix_kind("LFD103") == NONE
-    assert fixable("LFD202", unsafe=True) and not fixable("LFD202") and not fixable("LFD103", unsafe=True)
+    assert fix_kind("LFD101") == SAFE and fix_kind("LFD202") == UNSAFE and fix_kind("LFD103") == UNSAFE
+    assert fix_kind("E999") == NONE and not fixable("E999", unsafe=True)
+    assert fixable("LFD202", unsafe=True) and not fixable("LFD202") and not fixable("LFD103")
 
 
 # --- real code: copies of keras, PIL and the standard library ---------------------------------

@@ -22,7 +22,7 @@ from .keras_close import plan_keras_close
 from .plans import Plan
 from .rewrite import NotApplied, apply
 from .temporary import plan_temporary_generator, plan_temporary_site
-from .unsafe import plan_bounded_loop
+from .unsafe import plan_bounded_loop, plan_keep_copies
 from .with_block import plan_bound_generator, plan_bound_site
 
 MAX_ROUNDS = 8
@@ -139,7 +139,7 @@ def _plan(ctx: FixContext, findings: list[Finding]) -> Plan | None:
     if first.site is not None:
         site = first.site
         if "LFD103" in codes:
-            return None
+            return plan_keep_copies(ctx, site, codes)
         if site.fate.value == "bound":
             return plan_bound_site(ctx, site, codes)
         if site.fate.value == "temporary" and ("LFD104" in codes or site.iterated_by is not None):

@@ -19,8 +19,11 @@ FIXES: dict[str, tuple[str, str]] = {
                      "out something still tied to it."),
     "LFD102": (SAFE, "the same rewrite as LFD101: `with opener(...) as x:` around the uses, the final `close()` "
                      "removed, under the same conditions."),
-    "LFD103": (NONE, "keeping copies made inside `with` would load the pixel data at once, a change of "
-                     "behaviour lint_fd leaves to you."),
+    "LFD103": (UNSAFE, "for images, a copy made inside `with` is kept instead of the open image: "
+                       "`batch.append(Image.open(p))` becomes `with Image.open(p) as img: batch.append(img.copy())`, "
+                       "and `images = [Image.open(p) for p in paths]` a loop that appends copies (when the loop "
+                       "variable is used nowhere else). Unsafe because a copy loads the pixels at once and has no "
+                       "`format` or `filename`."),
     "LFD104": (SAFE, "the temporary is bound by a `with` that takes the statement inside "
                      "(`with open(p) as f: config = json.load(f)`), when moving the statement cannot change what "
                      "runs: the opening call runs once, unconditionally, and nothing with an effect runs before it "

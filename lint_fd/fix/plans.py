@@ -28,6 +28,7 @@ class WrapRun:
     bind_line: bool
     first_col: int = 0  # the column (characters) where the first statement starts
     bare: bool = False  # the statement is the opening call alone: ``with <call>: pass``
+    use: str = "{}"  # how the statement uses the bound name (``{}.copy()`` keeps a copy)
     call: Span | None = None
     closing: str | None = None  # the spelling of contextlib.closing in this file
     drop_last: str | None = None  # None, "close" or "try"
@@ -42,6 +43,16 @@ class RemoveClose:
     line: int
     keep_receiver: bool
     col: int = 0
+
+
+@dataclass
+class ReplaceStatement:
+    """Replace the one-line statement starting at (``line``, ``col``) by ``code`` (statements
+    at its indentation, ``\n``-separated); its comments stay on the first new line."""
+
+    line: int
+    col: int
+    code: str
 
 
 @dataclass

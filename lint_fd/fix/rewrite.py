@@ -14,7 +14,7 @@ import bisect
 import libcst as cst
 from libcst.metadata import MetadataWrapper, PositionProvider
 
-from .plans import AddImport, Plan, RemoveClose, ReplaceExpression, WrapRun
+from .plans import AddImport, Plan, RemoveClose, ReplaceExpression, ReplaceStatement, WrapRun
 
 
 class NotApplied(Exception):
@@ -117,6 +117,7 @@ class Rewriter(cst.CSTTransformer):
         self.applied: set[int] = set()
         self.wraps: dict[int, WrapRun] = {}
         self.removals: dict[int, RemoveClose] = {}
+        self.replacements: dict[tuple[int, int], ReplaceStatement] = {}
         self.expressions: dict[tuple, object] = {}  # span -> ReplaceExpression or WrapRun (temporary)
         self.captured: dict[int, cst.BaseExpression] = {}
         self.flatten: set[int] = set()  # ids of updated Try nodes to replace by their body
@@ -129,6 +130,8 @@ class Rewriter(cst.CSTTransformer):
                         self.expressions[edit.call] = edit
                 elif isinstance(edit, RemoveClose):
                     self.removals[(edit.line, edit.col)] = edit
+                elif isinstance(edit, ReplaceStatement):
+                    self.replacements[(edit.line, edit.col)] = edit
                 elif isinstance(edit, ReplaceExpression):
                     self.expressions[edit.span] = edit
 
@@ -144,7 +147,7 @@ class Rewriter(cst.CSTTransformer):
                 edit = self.expressions.get(key)
                 if isinstance(edit, WrapRun) and id(edit) not in self.captured:
                     self.captured[id(edit)] = result
-                    return cst.Name(edit.target)
+                    return cst.parse_expression(edit.use.format(edit.target))
                 if isinstance(edit, ReplaceExpression) and id(edit) not in self.applied:
                     self.applied.add(id(edit))
                     code = cst.Module([]).code_for_node(result)
@@ -205,6 +208,18 @@ class Rewriter(cst.CSTTransformer):
                     statements[index:index + 1] = replaced
                     starts[index:index + 1] = [starts[index]] * len(replaced)
                     self.applied.add(id(removal))
+        for index in range(len(statements) - 1, -1, -1):
+            replacement = self.replacements.get(starts[index])
+            statement = statements[index]
+            if replacement is not None and id(replacement) not in self.applied and isinstance(
+                statement, cst.SimpleStatementLine
+            ) and len(statement.body) == 1:
+                new = list(cst.parse_module(replacement.code + "\n").body)
+                new[0] = new[0].with_changes(leading_lines=statement.leading_lines,
+                                             trailing_whitespace=statement.trailing_whitespace)
+                statements[index:index + 1] = new
+                starts[index:index + 1] = [starts[index]] * len(new)
+                self.applied.add(id(replacement))
         lines = [line for line, _ in starts]
         for index in range(len(starts) - 1, -1, -1):
             wrap = self.wraps.get(starts[index])
