@@ -203,7 +203,7 @@ def real_code_files() -> list[Path]:
     return files
 
 
-def sweep(files: list[Path], tmp_path: Path) -> Counter:
+def sweep(files: list[Path], tmp_path: Path, unsafe: bool = False) -> Counter:
     """Copy each file, fix it in the copy; every property must hold. Returns counts."""
     counts = Counter()
     for index, original in enumerate(files):
@@ -217,7 +217,7 @@ def sweep(files: list[Path], tmp_path: Path) -> Counter:
             continue  # the stdlib's test data holds files that do not compile on purpose
         copy = tmp_path / f"{index}_{original.name}"
         shutil.copyfile(original, copy)
-        before, outcome = check_properties(source, str(copy))
+        before, outcome = check_properties(source, str(copy), STRICT, unsafe)
         counts["files"] += 1
         counts["findings"] += len(before)
         counts["fixed"] += len(outcome.fixed)
@@ -226,11 +226,12 @@ def sweep(files: list[Path], tmp_path: Path) -> Counter:
 
 
 def test_real_code_sample(tmp_path):
-    """A fixed sample of 80 real files that mention ``open(`` (the full sweep is marked slow)."""
+    """A fixed sample of 80 real files that mention ``open(``, unsafe fixes included (the full
+    sweep, safe fixes, is marked slow)."""
     files = real_code_files()
     mentioning = [p for p in files if "open(" in p.read_text(encoding="utf-8", errors="replace")]
     sample = random.Random(8).sample(mentioning, min(80, len(mentioning)))
-    counts = sweep(sample, tmp_path)
+    counts = sweep(sample, tmp_path, unsafe=True)
     assert counts["files"] >= min(60, len(mentioning) // 2), counts
 
 
