@@ -84,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     config.add_argument("--show-settings", action="store_true",
                         help="print the resolved settings and where each came from, and exit")
     parser.add_argument("--list-rules", action="store_true", help="list the rules and exit")
+    from .fix import command as fix_command
+
+    fix_command.add_arguments(parser)
     parser.add_argument("--version", action="version",
                         version=f"lint-fd {__version__} (Python {sys.version.split()[0]})")
     return parser
@@ -251,6 +254,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     started = time.perf_counter()
     files, errors = discover(args.paths or ["."], args.exclude)
+    from .fix import command as fix_command
+
+    if fix_command.wanted(args):  # --fix / --diff / --fix-only: analyse afresh, no cache
+        return fix_command.run(args, settings, files, errors)
     cache = None
     if not args.no_cache:
         from .cache import DEFAULT_DIR, Cache
