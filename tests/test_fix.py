@@ -291,3 +291,22 @@ def test_cli_fix_only_exits_0_and_prints_no_findings(project):
     assert proc.returncode == 0 and proc.stdout == ""
     assert "fixed 4 finding(s) in 2 file(s)" in proc.stderr
     assert "islice(train_it, len(train_it))" in (project / "c.py").read_text()
+
+
+def test_fix_leaves_per_file_ignored_and_noqa_findings_alone(tmp_path, monkeypatch, capsys):
+    """--fix rewrites only what the run reports: a code per-file-ignores turns off for the file,
+    or a line under # noqa, is neither rewritten nor listed as remaining."""
+    from lint_fd import cli
+
+    leaky = "from PIL import Image\n\n\ndef size(p):\n    img = Image.open(p)\n    return img.size\n"
+    (tmp_path / "ignored.py").write_text(leaky, encoding="utf-8")
+    (tmp_path / "silenced.py").write_text(leaky.replace("open(p)\n", "open(p)  # noqa: LFD101\n"), encoding="utf-8")
+    (tmp_path / "fixed.py").write_text(leaky, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    status = cli.main(["--isolated", "--fix", "--per-file-ignores", "ignored.py:LFD101", "."])
+    out, err = capsys.readouterr()
+    assert (tmp_path / "ignored.py").read_text(encoding="utf-8") == leaky
+    assert "# noqa: LFD101" in (tmp_path / "silenced.py").read_text(encoding="utf-8")
+    assert "with Image.open(p) as img:" in (tmp_path / "fixed.py").read_text(encoding="utf-8")
+    assert status == 0 and out == ""
+    assert "fixed 1 finding(s) in 1 file(s), 0 remaining" in err

@@ -20,6 +20,8 @@ import tokenize
 from collections import Counter
 
 from ..diagnostics import INTERNAL_ERROR
+from ..noqa import apply_noqa
+from ..settings import settings_for_file
 from .kinds import UNSAFE, fix_kind
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -43,7 +45,8 @@ def wanted(args: argparse.Namespace) -> bool:
 
 def run(args: argparse.Namespace, settings, files: list[str], errors: list, out=None, err=None) -> int:
     """Fix ``files``; ``errors`` are the runner's results for paths that could not be listed."""
-    from ..cli import report
+    from ..cli import publish
+    from ..report import write_read_errors
     from ..runner import FileResult
     from .driver import fix_source
 
@@ -60,14 +63,14 @@ def run(args: argparse.Namespace, settings, files: list[str], errors: list, out=
             continue
         encoding, text = _decode(data)
         try:
-            outcome = fix_source(text, settings, path, unsafe=args.unsafe_fixes)
+            outcome = fix_source(text, settings_for_file(settings, path), path, unsafe=args.unsafe_fixes)
         except (Exception, RecursionError) as error:  # a bug in lint_fd: this file only
             from ..diagnostics import make
 
             failure = make(INTERNAL_ERROR.code, 1, 0, error=f"{type(error).__name__}: {error}")
             results.append(FileResult(path, [failure]))
             continue
-        results.append(FileResult(path, outcome.remaining))
+        results.append(FileResult(path, apply_noqa(outcome.remaining, outcome.source)))
         if outcome.source == text:
             continue
         changed_files += 1
@@ -90,10 +93,12 @@ def run(args: argparse.Namespace, settings, files: list[str], errors: list, out=
         print(f"lint-fd: {fixed_total} finding(s) fixable in {changed_files} file(s)", file=err)
         return EXIT_ERROR if failed else (EXIT_FINDINGS if changed_files else EXIT_CLEAN)
     if args.fix_only:
-        report([r for r in results if r.error is not None], args.format, out, err)
+        write_read_errors(results, err)
         print(f"lint-fd: fixed {fixed_total} finding(s) in {changed_files} file(s)", file=err)
         return EXIT_ERROR if failed else EXIT_CLEAN
-    report(results, args.format, out, err)
+    if not publish(args, results):
+        return EXIT_ERROR
+    write_read_errors(results, err)
     print(f"lint-fd: fixed {fixed_total} finding(s) in {changed_files} file(s), {remaining} remaining", file=err)
     if failed:
         return EXIT_ERROR

@@ -9,7 +9,6 @@ therefore needs no analysis of its own.
 from __future__ import annotations
 
 import ast
-import re
 from dataclasses import dataclass
 
 from ..analysis.engine import analyze_facts
@@ -17,21 +16,17 @@ from ..analysis.imports import ImportMap
 from ..analysis.sites import Site
 from ..api import parse
 from ..diagnostics import Diagnostic
+from ..noqa import silenced_on
 from ..settings import Settings
 
 SITE_CODES = ("LFD101", "LFD102", "LFD103", "LFD104", "LFD301")
-NOQA = re.compile(r"#\s*noqa(?::\s*(?P<codes>[A-Z]+[0-9]+(?:[,\s]+[A-Z]+[0-9]+)*))?", re.IGNORECASE)
 
 
 def suppressed(lines: list[str], diagnostic: Diagnostic) -> bool:
-    """``# noqa`` or ``# noqa: LFD101`` on the finding's line: the user chose to keep it, so it
-    is not rewritten either (as ruff does)."""
+    """``# noqa`` (read as flake8 and ``lint-fd`` read it) covers the finding: the user chose
+    to keep it, so it is not rewritten either (as ruff does)."""
     text = lines[diagnostic.line - 1] if 0 < diagnostic.line <= len(lines) else ""
-    match = NOQA.search(text)
-    if match is None:
-        return False
-    codes = match.group("codes")
-    return codes is None or diagnostic.code.upper() in {c.upper() for c in re.split(r"[,\s]+", codes)}
+    return silenced_on(text, diagnostic.code)
 
 
 @dataclass(eq=False)
