@@ -84,6 +84,9 @@ def build_parser() -> argparse.ArgumentParser:
     config.add_argument("--show-settings", action="store_true",
                         help="print the resolved settings and where each came from, and exit")
     parser.add_argument("--list-rules", action="store_true", help="list the rules and exit")
+    from .fix import command as fix_command
+
+    fix_command.add_arguments(parser)
     parser.add_argument("--version", action="version",
                         version=f"lint-fd {__version__} (Python {sys.version.split()[0]})")
     return parser
@@ -252,6 +255,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     return run(args, resolved.settings)
 
 
+def publish(args: argparse.Namespace, results) -> bool:
+    """Write the findings of ``results`` in ``args.format`` (to ``--output-file`` if given), with
+    ``--show-source`` and ``--statistics``; False when the output file cannot be written."""
+    from . import report
+
+    try:
+        out = open(args.output_file, "w", encoding="utf-8", newline="\n") if args.output_file else sys.stdout
+    except OSError as error:
+        print(f"lint-fd: error: cannot write {args.output_file}: {error.strerror or error}", file=sys.stderr)
+        return False
+    try:
+        style = report.Style(args.format == "text" and report.use_color(args.color, out))
+        report.write_findings(results, args.format, out, style=style, show_source=args.show_source)
+        if args.statistics:
+            stats_out = out if args.format == "text" else sys.stderr
+            for line in report.statistics_lines(results, style if stats_out is out else None):
+                print(line, file=stats_out)
+    finally:
+        if out is not sys.stdout:
+            out.close()
+    return True
+
+
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Check the paths, print the report, return the exit status."""
     from . import progress, report
@@ -259,6 +285,10 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
     started = time.perf_counter()
     files, errors = discover(args.paths or ["."], args.exclude)
+    from .fix import command as fix_command
+
+    if fix_command.wanted(args):  # --fix / --diff / --fix-only: analyse afresh, no cache
+        return fix_command.run(args, settings, files, errors)
     cache = None
     if not args.no_cache:
         from .cache import DEFAULT_DIR, Cache
@@ -280,21 +310,8 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if bar:
         bar.close()
     results = sorted(errors + results, key=lambda result: result.path)
-    try:
-        out = open(args.output_file, "w", encoding="utf-8", newline="\n") if args.output_file else sys.stdout
-    except OSError as error:
-        print(f"lint-fd: error: cannot write {args.output_file}: {error.strerror or error}", file=sys.stderr)
+    if not publish(args, results):
         return EXIT_ERROR
-    try:
-        style = report.Style(args.format == "text" and report.use_color(args.color, out))
-        report.write_findings(results, args.format, out, style=style, show_source=args.show_source)
-        if args.statistics:
-            stats_out = out if args.format == "text" else sys.stderr
-            for line in report.statistics_lines(results, style if stats_out is out else None):
-                print(line, file=stats_out)
-    finally:
-        if out is not sys.stdout:
-            out.close()
     report.write_read_errors(results, sys.stderr)
     if args.format == "text" and not args.quiet:
         print(report.summary_line(results, report.Style(report.use_color(args.color, sys.stderr))), file=sys.stderr)

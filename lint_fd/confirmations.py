@@ -252,7 +252,13 @@ class Case:
         return "\n".join(lines) + "\n"
 
     def source(self, variant: str, keras_module: str | None = None) -> str:
-        """The ``"hazard"`` or ``"fixed"`` source, for a Keras implementation."""
+        """The ``"hazard"`` or ``"fixed"`` source, for a Keras implementation; ``"autofixed"``
+        is the hazard as ``lint-fd --fix`` (strict) rewrites it (tests/runtime/test_fix_runtime.py)."""
+        if variant == "autofixed":
+            from .fix import fix_source
+            from .settings import Settings
+
+            return fix_source(self.source("hazard", keras_module), Settings(strict=True)).source
         text = {"hazard": self.hazard, "fixed": self.fixed}[variant]
         if keras_module is not None and self.library == "Keras":
             text = text.replace(DEFAULT_KERAS_MODULE, keras_module)

@@ -14,6 +14,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from .fix.kinds import describe as describe_fix
 from .rules import RULE_CLASSES
 
 SECTIONS = ("## What it flags", "## Why it matters", "## Evidence", "## Example", "## Use instead")
@@ -42,6 +43,8 @@ def render(rule: type) -> str:
             f"# {rule.code} — {rule.symbol} (pylint {rule.pylint_id})",
             "",
             f"Default: {state}.",
+            "",
+            describe_fix(rule.code),
             "",
             f"Message: `{rule.template}`",
             "",

@@ -10,7 +10,7 @@ matched against a file name, for every front end that knows the file.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from fnmatch import fnmatch
 from typing import Iterable, TypeVar
 
@@ -104,6 +104,15 @@ def per_file_ignored(settings: Settings, filename: str | os.PathLike) -> tuple[s
         if (basename not in (".", "..") and fnmatch(basename, pattern)) or fnmatch(absolute, pattern):
             codes.extend(ignored)
     return tuple(codes)
+
+
+def settings_for_file(settings: Settings, filename: str | os.PathLike) -> Settings:
+    """``settings`` with the codes ``per_file_ignores`` turns off for ``filename`` added to
+    ``extend_ignore``: for the doors that analyse one named file afresh (``--fix``, the editor)."""
+    ignored = per_file_ignored(settings, filename)
+    if not ignored:
+        return settings
+    return replace(settings, extend_ignore=(*settings.extend_ignore, *ignored))
 
 
 D = TypeVar("D")

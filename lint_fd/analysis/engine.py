@@ -63,6 +63,31 @@ def analyze(tree: ast.AST, source: str, settings: Settings) -> list[Diagnostic]:
     return check_all(facts, settings)
 
 
+def analyze_facts(
+    tree: ast.AST, source: str, settings: Settings, filename: str | None = None
+) -> tuple[ModuleFacts, ImportMap | None, list[Diagnostic]]:
+    """:func:`analyze` that also hands back the facts behind the diagnostics (the sites, the
+    generator calls, the Keras closes and loops) and the module's import map: the fixer
+    (:mod:`lint_fd.fix`) builds each rewrite from them instead of analysing again.
+    (``filename`` is for the project resolver: pass it on once the analysis takes it.)"""
+    if not isinstance(tree, ast.Module) or (
+        "open" not in source and "ImageDataGenerator" not in source and not any(
+            name.rsplit(".", 1)[-1] in source for name in settings.resource_factories
+        )
+    ):
+        return ModuleFacts(), None, []
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(max(limit, DEEP_NESTING_RECURSION_LIMIT))
+    try:
+        analysis = ModuleAnalysis(tree, source, settings)
+        facts = analysis.run()
+    finally:
+        sys.setrecursionlimit(limit)
+    from ..rules import check_all
+
+    return facts, analysis.imports, check_all(facts, settings)
+
+
 class SourceText:
     """Line lookups over the module's text."""
 
