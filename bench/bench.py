@@ -15,7 +15,9 @@ median of interleaved repetitions:
 (e) linear scaling: the same input 1x, 4x and 16x;
 (f) adversarial shapes (``bench/shapes.py``), each in its own process;
 (g) peak memory (maxrss) of the runs in (a);
-(h) the cache: an unchanged tree checked again, against the parse floor.
+(h) the cache: an unchanged tree checked again, against the parse floor;
+(i) the language server: an edit of a 2,000-line real file to its
+    diagnostics, over stdio (``bench/lsp_latency.py``).
 
 The corpora are code lint_fd did not write, found installed without
 importing it (keras, PIL, tensorflow/python and the standard library); what
@@ -48,6 +50,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
 
+import lsp_latency  # noqa: E402
 import parse_floor  # noqa: E402
 import shapes  # noqa: E402
 
@@ -530,6 +533,13 @@ def render(ctx: dict) -> str:
     budgets.append(("every adversarial shape checked in <= 1 s without LFD999",
                     "all" if not slow else "over: " + "; ".join(slow), not slow))
 
+    if ctx.get("lsp"):
+        out += [""] + lsp_latency.render(ctx["lsp"])[:-1]
+        processing = max(ctx["lsp"]["processing"]["median"], ctx["lsp"]["after_debounce"]["median"])
+        budgets.append((f"language server: diagnostics within {lsp_latency.BUDGET_MS:.0f} ms of a change to a "
+                        "2,000-line file being processed (median, debounce excluded)", f"{processing:.1f} ms",
+                        processing <= lsp_latency.BUDGET_MS))
+
     out += ["", "## Budgets", ""]
     if quick:
         out += ["*Quick run: the inputs are small, so fixed costs (start-up, importing lint_fd) dominate and the "
@@ -571,6 +581,8 @@ def main(argv: list[str] | None = None) -> int:
         ctx["scaling"] = bench_scaling(corpus, args.quick)
         step("(f) adversarial shapes")
         ctx["shapes"] = bench_shapes(args.quick)
+        step("(i) language server latency")
+        ctx["lsp"] = lsp_latency.measure(edits=6 if args.quick else 40)
     ctx["elapsed"] = time.perf_counter() - started
     report = render(ctx)
     print(report)

@@ -219,11 +219,19 @@ def _confirm(argv: Sequence[str]) -> int:
     return int(status or 0)
 
 
+def _lsp(argv: Sequence[str]) -> int:
+    from .lsp import main as serve
+
+    return serve(list(argv))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``lint-fd`` with ``argv`` (default: the process arguments); returns the exit status."""
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:1] == ["confirm"]:
         return _confirm(argv[1:])
+    if argv[:1] == ["lsp"]:
+        return _lsp(argv[1:])
     parser = build_parser()
     try:
         args = parser.parse_args(argv)

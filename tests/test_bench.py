@@ -16,6 +16,6 @@ def test_bench_quick_runs_and_reports_every_section(tmp_path):
     assert "Traceback" not in proc.stderr
     text = report.read_text()
     for heading in ("## Machine and versions", "## (a)", "## (b) flake8 and (c) pylint", "## (d)", "## (e)",
-                    "## (f)", "## Budgets"):
+                    "## (f)", "## (i) Language server latency", "## Budgets"):
         assert heading in text
     assert "| flake8 |" in text and "| pylint |" in text and "lint-fd --jobs 1, cache warm" in text

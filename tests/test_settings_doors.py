@@ -7,16 +7,18 @@ folder, configured through its own configuration file:
 * flake8: ``[flake8]`` in setup.cfg (its own extend-select / extend-ignore /
   per-file-ignores, lint_fd's ``lfd-*`` options);
 * pylint: ``[tool.pylint.*]`` in pyproject.toml (enable / disable by symbol,
-  lint_fd's ``lfd-*`` options).
+  lint_fd's ``lfd-*`` options);
+* the language server (``lint-fd lsp``): ``[tool.lint_fd]`` like ``lint-fd``,
+  each file opened by a real LSP client (tests/lsp_client.py) as an editor
+  opens it, its findings the diagnostics the server publishes.
 
 Each door is a :class:`Door`: a function writing its configuration from the
 settings (spelt as in ``[tool.lint_fd]``) and a function running it that
-returns ``{(path, line, code)}``. The language server joins as one more
-``Door`` in :data:`DOORS` (its configuration is ``[tool.lint_fd]``, like
-``lint-fd``'s).
+returns ``{(path, line, code)}``.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import subprocess
@@ -181,6 +183,26 @@ def run_pylint(project: Path, prelude: str = "") -> Findings:
     return _parse(proc.stdout, SYMBOL_TO_CODE.get)
 
 
+# --- the language server ----------------------------------------------------------------
+
+def run_language_server(project: Path, prelude: str = "") -> Findings:
+    """``lint-fd lsp`` started in the project, every file opened: the diagnostics it publishes."""
+    from lsp_client import diagnostics, lsp_session, open_document
+
+    server = [sys.executable, "-c", prelude + "import sys\nfrom lint_fd.lsp import main\nsys.exit(main([]))\n"]
+
+    async def session() -> Findings:
+        found: Findings = set()
+        async with lsp_session(project, server=server) as client:
+            for name in FILES:
+                uri = open_document(client, project / name, (project / name).read_text(encoding="utf-8"))
+                found |= {(name, shown.range.start.line + 1, shown.code)
+                          for shown in await diagnostics(client, uri, 1) if shown.code.startswith(OURS)}
+        return found
+
+    return asyncio.run(session())
+
+
 @dataclass(frozen=True)
 class Door:
     name: str
@@ -192,7 +214,7 @@ DOORS = [
     Door("lint-fd", configure_lint_fd, run_lint_fd),
     Door("flake8", configure_flake8, run_flake8),
     Door("pylint", configure_pylint, run_pylint),
-    # Door("language server", configure_lint_fd, run_language_server) -- [tool.lint_fd], like lint-fd
+    Door("language server", configure_lint_fd, run_language_server),  # [tool.lint_fd], like lint-fd
 ]
 
 
