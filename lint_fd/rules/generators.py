@@ -57,7 +57,7 @@ class GeneratorResourceUnprotected(Rule):
     pylint_id = "W8301"
     template = (
         "{what} opened here stays open across a yield without with or try/finally; "
-        "if the consumer stops early it is never closed, use \"with\" around the yields"
+        "if the consumer stops early it is never closed, {fix}"
     )
 
 
@@ -127,7 +127,9 @@ def check(facts, settings) -> list:
     for site in facts.generator_sites:
         if site.call is not None and site.unprotected_yield:
             found.append(make(GeneratorResourceUnprotected.code, site.call.lineno, site.call.col_offset,
-                              what=site.kind.what[:1].upper() + site.kind.what[1:]))
+                              what=site.kind.what[:1].upper() + site.kind.what[1:],
+                              fix='use "with" around the yields' if site.kind.managed
+                              else f'call "{site.kind.opener}" in a "finally" around the yields'))
     for call, info in facts.unclosed_generators:
         found.append(make(GeneratorNotClosed.code, call.lineno, call.col_offset, name=info.name))
     return found

@@ -231,18 +231,26 @@ def check(facts, settings) -> list:
         kind = site.kind
         position = (site.call.lineno, site.call.col_offset)
         if site.fate is Fate.TEMPORARY:
-            found.append(make(ResourceTemporary.code, *position, what=_capital(kind.what), fix=f'use "{kind.opener}"'))
+            found.append(make(ResourceTemporary.code, *position, what=_capital(kind.what),
+                              fix=f'use "{kind.opener}"' if kind.managed else _release_in_finally(kind, "bind it and ")))
         elif site.fate is not Fate.BOUND:
             continue
         elif site.accumulated:
             if site.leaked_normal:
                 found.append(make(ResourcesAccumulated.code, *position, what=_capital(kind.what), fix=_keep_copies(kind)))
         elif site.leaked_normal:
-            found.append(make(ResourceNotClosed.code, *position, what=_capital(kind.what), fix=f'open it with "{kind.opener}"'))
+            found.append(make(ResourceNotClosed.code, *position, what=_capital(kind.what),
+                              fix=f'open it with "{kind.opener}"' if kind.managed else _release_in_finally(kind)))
         elif site.leaked_error and site.released:  # a resource only ever handed on is not blamed for errors before
             found.append(make(ResourceNotClosedOnError.code, *position, what=_capital(kind.what),
-                              fix=f'use "{kind.opener}" or close it in "finally"'))
+                              fix=f'use "{kind.opener}" or close it in "finally"' if kind.managed
+                              else _release_in_finally(kind)))
     return found
+
+
+def _release_in_finally(kind, prefix: str = "") -> str:
+    """The fix for a resource that is not a context manager (a video capture)."""
+    return f'{prefix}call "{kind.opener}" in "finally" (it is not a context manager)'
 
 
 def _capital(text: str) -> str:
@@ -250,6 +258,8 @@ def _capital(text: str) -> str:
 
 
 def _keep_copies(kind) -> str:
+    if not kind.managed:
+        return f'keep what you need and call "{kind.opener}" on each one in "finally"'
     if kind.is_image:
         return f'keep what you need (img.convert("RGB"), img.copy(), np.asarray(img)) made inside "{kind.opener}"'
     return f'read what you need inside "{kind.opener}" and keep that, or close each one'
