@@ -17,7 +17,7 @@ import ast
 from dataclasses import dataclass, field
 
 from . import names
-from .kinds import RELEASE_METHODS, detached_item
+from .kinds import RELEASE_METHODS, detached_item, inherited_detached
 from .resources import Scope, SourceFinder, call_name
 from .sites import CONTAINER_ADDERS, KEEPING_METHOD_PREFIXES, ScopeSites, Site
 from .sites import local_callee
@@ -135,7 +135,8 @@ class FlowWalker:
         self.mappings: set[str] = mapping_names(scope)
         #: names of resources whose items are read into memory: npz arrays, HDF5 slices (see kinds.detached_item)
         self.detached: dict[str, str] = {
-            alias: site.kind.items for site in sites.sites if site.kind.items for alias in site.aliases
+            alias: ("in:" if site.contained else "") + site.kind.items
+            for site in sites.sites if site.kind.items for alias in site.aliases
         }
         self._expression_nodes: dict[tuple[int, int], list[ast.AST]] = {}
         self._facts: dict[tuple[int, int], StatementFacts] = {}
@@ -994,10 +995,11 @@ def held_names(expr: ast.AST, finder: SourceFinder, scope: Scope, containers=fro
     if isinstance(expr, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
         # [im for im in images] keeps what images holds; [im.size for im in images] does not
         element = expr.value if isinstance(expr, ast.DictComp) else expr.elt
-        found = held(element)
         targets = set()
         for generator in expr.generators:
             targets |= assigned_names(generator.target)
+        items = detached and inherited_detached(expr.generators, detached)
+        found = held_names(element, finder, scope, containers, keeps, {**detached, **items}) if items else held(element)
         if found & targets:
             for generator in expr.generators:
                 found |= held(generator.iter)

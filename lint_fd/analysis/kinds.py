@@ -271,10 +271,23 @@ def detached_item(expr: ast.Subscript, detached: dict[str, str]) -> bool:
     if not isinstance(base, ast.Name) or base.id not in detached:
         return False
     how = detached[base.id]
-    if how == "all":
+    if how == "all":  # ("in:..." is a container of them: its subscript is the resource itself)
         return True
     key = expr.slice
     is_name_key = isinstance(key, (ast.Constant, ast.JoinedStr)) and not (
         isinstance(key, ast.Constant) and (key.value is Ellipsis or not isinstance(key.value, str))
     )
     return how == "sliced" and depth >= 2 and not is_name_key
+
+
+def inherited_detached(generators: list[ast.comprehension], detached: dict[str, str]) -> dict[str, str]:
+    """``[h["x"][0] for h in files]`` over a container of such resources (``"in:"`` + how):
+    the loop names are the resources themselves."""
+    found: dict[str, str] = {}
+    for generator in generators:
+        how = detached.get(generator.iter.id, "") if isinstance(generator.iter, ast.Name) else ""
+        if how.startswith("in:"):
+            for node in ast.walk(generator.target):
+                if isinstance(node, ast.Name):
+                    found[node.id] = how[3:]
+    return found
