@@ -17,7 +17,7 @@ import ast
 from dataclasses import dataclass, field
 
 from . import names
-from .kinds import RELEASE_METHODS, detached_item, inherited_detached
+from .kinds import RELEASE_METHODS, dataset_names, detached_item, inherited_detached
 from .resources import Scope, SourceFinder, call_name
 from .sites import CONTAINER_ADDERS, KEEPING_METHOD_PREFIXES, ScopeSites, Site
 from .sites import local_callee
@@ -138,6 +138,8 @@ class FlowWalker:
             alias: ("in:" if site.contained else "") + site.kind.items
             for site in sites.sites if site.kind.items for alias in site.aliases
         }
+        if "sliced" in self.detached.values():
+            self.detached.update(dataset_names(scope.nodes, self.detached))
         self._expression_nodes: dict[tuple[int, int], list[ast.AST]] = {}
         self._facts: dict[tuple[int, int], StatementFacts] = {}
         self._index_cache: dict[int, tuple[Env, dict]] = {}

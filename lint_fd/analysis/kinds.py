@@ -277,7 +277,26 @@ def detached_item(expr: ast.Subscript, detached: dict[str, str]) -> bool:
     is_name_key = isinstance(key, (ast.Constant, ast.JoinedStr)) and not (
         isinstance(key, ast.Constant) and (key.value is Ellipsis or not isinstance(key.value, str))
     )
+    if how == "dataset":  # group = h5[name]; group["x"][:] or ds[i] is data, group["x"] another object
+        return not is_name_key
     return how == "sliced" and depth >= 2 and not is_name_key
+
+
+def dataset_names(scope_nodes, detached: dict[str, str]) -> dict[str, str]:
+    """Locals bound to a member of an HDF5 file (``group = h5[name]``, ``ds = h5["images"]``):
+    they keep the file alive, and their indexes and slices are data read into memory."""
+    found: dict[str, str] = {}
+    for node in scope_nodes:
+        if (
+            isinstance(node, ast.Assign)
+            and len(node.targets) == 1
+            and isinstance(node.targets[0], ast.Name)
+            and isinstance(node.value, ast.Subscript)
+            and isinstance(node.value.value, ast.Name)
+            and detached.get(node.value.value.id) in {"sliced", "dataset"}
+        ):
+            found[node.targets[0].id] = "dataset"
+    return found
 
 
 def inherited_detached(generators: list[ast.comprehension], detached: dict[str, str]) -> dict[str, str]:
