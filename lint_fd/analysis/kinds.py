@@ -310,3 +310,26 @@ def inherited_detached(generators: list[ast.comprehension], detached: dict[str, 
                 if isinstance(node, ast.Name):
                     found[node.id] = how[3:]
     return found
+
+
+def kinds_markdown() -> str:
+    """The resource kinds as a markdown list, for the rule pages (``{resource_kinds}`` in a rule docstring)."""
+    by_kind: dict[ResourceKind, list[str]] = {}
+    for qualified, opener in OPENERS.items():
+        by_kind.setdefault(opener.kind, []).append(f"`{qualified}`")
+    lines = [
+        "- PIL image: `PIL.Image.open` (every import form); released by `close()` or `with`",
+        "- file: `open`, `io.open`, `codecs.open`, `gzip`/`bz2`/`lzma.open`, `Path(...).open()`; "
+        "`close()` or `with`",
+    ]
+    for kind, names in by_kind.items():
+        how = f"`{kind.release}()`" + (" or `with`" if kind.managed else " (not a context manager)")
+        only = " (only where the code shows an `.npz` archive: a path ending in `.npz`, or the result used " \
+            "as a mapping)" if kind is NPZ else ""
+        lines.append(f"- {kind.what}: {', '.join(names)}{only}; released by {how}")
+    lines.append("- whatever `resource-factories` names (`name:method` gives its release method), and the "
+                 "functions of your code that return a fresh resource")
+    lines.append("")
+    lines.append("Measured and not flagged (no descriptor of their own, or nothing to release): "
+                 + "; ".join(f"{name}: {why}" for name, why in NOT_RESOURCES.items()) + ".")
+    return "\n".join(lines)

@@ -14,7 +14,12 @@ class GeneratorResourceUnprotected(Rule):
     closes it. A resource opened and closed between two `yield`s is not open
     across one; yielding the resource itself hands it to the consumer and is
     not flagged; `@contextlib.contextmanager` functions are context managers,
-    not generators in this sense.
+    not generators in this sense. An `h5py.File` streamed group by group, a
+    tar shard yielding its members, a `cv2.VideoCapture` yielding frames are
+    the usual cases (a capture is released by `release()` in a `finally`
+    around the yields). It applies to every resource kind:
+
+    {resource_kinds}
 
     ## Why it matters
 
@@ -73,7 +78,9 @@ class GeneratorNotClosed(Rule):
     and is not closed on every path: neither `with contextlib.closing(g):`
     nor `g.close()` in a `finally`. Reported at the call that creates the
     generator object. A generator that is run to the end, returned or stored
-    is not flagged.
+    is not flagged. The resource the generator holds may be of any kind:
+
+    {resource_kinds}
 
     ## Why it matters
 
