@@ -31,7 +31,8 @@ def findings(source: str, **settings) -> list[tuple[int, str]]:
         ("import zipfile, io", "zipfile.ZipFile(io.BytesIO(blob))", False),
         ("import tarfile", "tarfile.open(path)", True),
         ("import tarfile", "tarfile.open(fileobj=stream)", False),
-        ("import tarfile", "tarfile.open(name=path, fileobj=stream)", True),
+        ("import tarfile", "tarfile.open(name=path, fileobj=stream)", False),  # the name only labels the stream
+        ("import tarfile", "tarfile.open(path, fileobj=None)", True),
         ("import cv2", "cv2.VideoCapture(path)", True),
         ("import cv2", "cv2.VideoCapture()", False),
         ("import imageio.v3 as iio", 'iio.imopen(path, "r")', True),

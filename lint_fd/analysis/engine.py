@@ -226,8 +226,9 @@ class ModuleAnalysis:
         for local, qualified in self.imports.names.items():
             if qualified in FILE_FACTORIES or qualified in IMAGE_FACTORIES or qualified in kinds.OPENERS:
                 names.add(local)
-            elif qualified.split(".", 1)[0] in kinds.SHORT_NAMES:  # import numpy as np -> np.load(
-                names.update(kinds.SHORT_NAMES[qualified.split(".", 1)[0]])
+            elif qualified.split(".", 1)[0] in kinds.SHORT_NAMES:  # import numpy as np: search "np.load("
+                names.update(local + opener[len(qualified):] for opener in kinds.OPENERS
+                             if opener.startswith(qualified + "."))
         names.update(kinds.parse_factory(name)[0].rsplit(".", 1)[-1] for name in self.settings.resource_factories)
         names.update(self.finder.function_factories)
         names.update(self.finder.method_factories)

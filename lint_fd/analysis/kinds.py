@@ -122,14 +122,10 @@ del _qualified, _module
 
 
 def may_mention_opener(source: str) -> bool:
-    """The text prefilter: can ``source`` call one of the openers above? (cheap substring tests)"""
-    return (
-        "File" in source  # h5py.File, ZipFile, TarFile, SoundFile, TemporaryFile, GzipFile, BZ2File, LZMAFile
-        or "Video" in source
-        or "get_reader" in source
-        or "fileinput" in source
-        or ("load" in source and "numpy" in source)
-    )
+    """The text prefilter: can ``source`` call one of the openers above? Its module must be
+    imported (its name is in the text) and one of its openers named (cheap substring tests;
+    the names containing "open" are let through by the caller's own test)."""
+    return any(module in source and any(name in source for name in names) for module, names in SHORT_NAMES.items())
 
 
 def parse_factory(entry: str) -> tuple[str, str]:
@@ -156,9 +152,11 @@ def opens_nothing(opener: Opener, call: ast.Call) -> bool:
     """No argument where one is needed, only a file object handed over, or a write mode that opens nothing."""
     if opener.needs_argument and not call.args and not call.keywords:
         return True
-    if opener.path is not None and opener.fileobj is not None:
-        if argument(call, *opener.path) is None and any(k.arg == opener.fileobj for k in call.keywords):
-            return True  # tarfile.open(fileobj=f): the file object's owner closes it
+    if opener.fileobj is not None and any(
+        k.arg == opener.fileobj and not (isinstance(k.value, ast.Constant) and k.value.value is None)
+        for k in call.keywords
+    ):
+        return True  # tarfile.open(name, fileobj=f): reads f (whose owner closes it), opens nothing
     if opener.not_when_mode is not None:
         mode = argument(call, opener.not_when_mode[0], opener.not_when_mode[1])
         if isinstance(mode, ast.Constant) and isinstance(mode.value, str) and mode.value.startswith(
