@@ -122,3 +122,22 @@ def test_every_kind_was_measured_at_runtime():
         short = short.replace("imageio.imopen", "imageio.v3.imopen").replace("imageio.v2.", "imageio.")
         short = short.replace("fileinput.input", "fileinput.FileInput")
         assert short in measured, qualified
+
+
+def test_a_mapping_use_of_another_value_of_the_same_name_says_nothing():
+    """``data`` is also bound to a JSON dict: ``data["k"]`` may be that dict, not the archive."""
+    source = """
+        import json
+
+        import numpy as np
+
+
+        def use(path, meta):
+            data = np.load(path)
+            total = data.sum()
+            with open(meta) as f:
+                data = json.load(f)
+            return total, data["k"]
+        """
+    assert findings(source) == []
+    assert findings(source.replace("data = json.load(f)", "info = json.load(f)")) == [(8, "LFD101")]

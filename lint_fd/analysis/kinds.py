@@ -190,7 +190,28 @@ def shows_npz(call: ast.Call, path: ast.AST | None, scope_nodes, parents: dict) 
         names = {target.target.id}
     else:
         return False
-    return bool(names) and _names_used_as_mapping(names, scope_nodes, parents)
+    return bool(names) and _bound_only_here(names, call, scope_nodes) and _names_used_as_mapping(
+        names, scope_nodes, parents
+    )
+
+
+def _bound_only_here(names: set[str], call: ast.Call, scope_nodes) -> bool:
+    """The names hold nothing but this call's result in the scope: a mapping use of them is a
+    use of the archive (``data = json.load(f); data["k"]`` elsewhere says nothing about it)."""
+    for node in scope_nodes:
+        if isinstance(node, ast.Assign):
+            if node.value is not call and any(isinstance(t, ast.Name) and t.id in names for t in node.targets):
+                return False
+        elif isinstance(node, (ast.For, ast.AugAssign, ast.AnnAssign, ast.NamedExpr)):  # (a comprehension has its own scope)
+            target = node.target
+            if any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(target)):
+                if not isinstance(node, (ast.AnnAssign, ast.NamedExpr)) or node.value is not call:
+                    return False
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
+            if any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(node.optional_vars)):
+                if node.context_expr is not call:
+                    return False
+    return True
 
 
 def _ends_with_npz(expr: ast.AST, scope_nodes, depth: int) -> bool:
