@@ -94,7 +94,8 @@ def test_resource_factories_name_method_names_the_release():
     assert findings(source, resource_factories=("mylib.open_store:shutdown",)) == [(14, "LFD101")]
     # without the method, close() is the release: shutdown() releases nothing
     assert findings(source, resource_factories=("mylib.open_store",)) == [(6, "LFD101"), (14, "LFD101")]
-    message = check_source(textwrap.dedent(source), settings=Settings(resource_factories=("mylib.open_store:shutdown",)))
+    configured = Settings(resource_factories=("mylib.open_store:shutdown",))
+    message = check_source(textwrap.dedent(source), settings=configured)
     assert 'call "res.shutdown()" in "finally"' in message[0].message
 
 
@@ -108,7 +109,9 @@ def test_the_prefilter_lets_every_opener_through():
     text prefilter (else the file would be skipped unread)."""
     for qualified in kinds.OPENERS:
         module, name = qualified.split(".", 1)[0], qualified.rsplit(".", 1)[-1]
-        source = f"from {module} import {name}\nx = {name}(p)\n" if name != "load" else f"import {module}\n{module}.load(p)\n"
+        source = f"from {module} import {name}\nx = {name}(p)\n"
+        if name == "load":
+            source = f"import {module}\n{module}.load(p)\n"
         assert "open" in source or kinds.may_mention_opener(source), qualified
 
 
@@ -116,7 +119,8 @@ def test_every_kind_was_measured_at_runtime():
     """Each opener in the table has its runtime case (tests/runtime/test_stack.py)."""
     from lint_fd.confirmations import STACK_OPENERS
 
-    measured = {o.open_expr.split("(")[0].replace("np.", "numpy.").replace("iio.", "imageio.v3.") for o in STACK_OPENERS}
+    measured = {o.open_expr.split("(")[0].replace("np.", "numpy.").replace("iio.", "imageio.v3.")
+                for o in STACK_OPENERS}
     for qualified in kinds.OPENERS:
         short = qualified.replace("tarfile.TarFile.open", "tarfile.open").replace("tarfile.TarFile", "tarfile.open")
         short = short.replace("imageio.imopen", "imageio.v3.imopen").replace("imageio.v2.", "imageio.")

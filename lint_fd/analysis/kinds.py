@@ -202,7 +202,8 @@ def _bound_only_here(names: set[str], call: ast.Call, scope_nodes) -> bool:
         if isinstance(node, ast.Assign):
             if node.value is not call and any(isinstance(t, ast.Name) and t.id in names for t in node.targets):
                 return False
-        elif isinstance(node, (ast.For, ast.AugAssign, ast.AnnAssign, ast.NamedExpr)):  # (a comprehension has its own scope)
+        # (a comprehension's target is in its own scope: it rebinds nothing here)
+        elif isinstance(node, (ast.For, ast.AugAssign, ast.AnnAssign, ast.NamedExpr)):
             target = node.target
             if any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(target)):
                 if not isinstance(node, (ast.AnnAssign, ast.NamedExpr)) or node.value is not call:
