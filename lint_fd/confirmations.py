@@ -1133,6 +1133,8 @@ STACK_OPENERS = (
     StackOpener("shelve-open", "Python", "import shelve", "shelve.open(p)", 'h.get("k")', ".db", flagged=False,
                 note=("this Python has only dbm.dumb (no _gdbm, no _dbm): shelve/dbm open their files per "
                       "operation, no descriptor while open, not flagged")),
+    StackOpener("dbm-open", "Python", "import dbm", 'dbm.open(p, "r")', 'h.get(b"k")', ".db", flagged=False,
+                note="dbm.open picks dbm.dumb here (no _gdbm, no _dbm): no descriptor while open, not flagged"),
     StackOpener("gzip-GzipFile", "Python", "import gzip", "gzip.GzipFile(p)", "h.read()", ".gz"),
     StackOpener("bz2-BZ2File", "Python", "import bz2", "bz2.BZ2File(p)", "h.read()", ".bz2"),
     StackOpener("lzma-LZMAFile", "Python", "import lzma", "lzma.LZMAFile(p)", "h.read()", ".xz"),

@@ -69,7 +69,7 @@ def test_each_object_holds_one_descriptor_until_released(case, group_measure):
 
 @pytest.mark.parametrize("case", NOT_FLAGGED, ids=lambda case: case.name)
 def test_openers_lint_fd_does_not_flag(case, group_measure):
-    """``np.load`` of a ``.npy``, ``shelve.open`` (dbm.dumb here) and imageio's writer hold
+    """``np.load`` of a ``.npy``, ``shelve.open`` and ``dbm.open`` (dbm.dumb here) and imageio's writer hold
     0 data descriptors however many are kept. ``np.load(..., mmap_mode="r")`` does hold
     one per memmap (EMFILE in the hazard), but a memmap has no ``close()``: lint_fd has
     nothing to ask for and does not flag it (documented in the kinds table)."""
