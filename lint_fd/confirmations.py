@@ -230,6 +230,10 @@ class Case:
     expect_hazard: bool = True
     note: str = ""
     params: tuple = field(default=())
+    #: cases of one group run together in one subprocess (``run_jobs``)
+    group: str = ""
+    #: False for a measured opener that lint_fd does not flag (no descriptor, or nothing to release)
+    flagged: bool = True
 
     @property
     def id(self) -> str:
@@ -244,7 +248,10 @@ class Case:
         raise ValueError(f"{self.id}: {self.flagged_at!r} is not in the hazard snippet")
 
     def annotated_hazard(self, keras_module: str | None = None) -> str:
-        """The hazard source with ``# expect: CODE`` on the flagged line (the docs' convention)."""
+        """The hazard source with ``# expect: CODE`` on the flagged line (the docs' convention);
+        unmarked for an opener measured to hold nothing, which lint_fd does not flag."""
+        if not self.flagged:
+            return self.source("hazard", keras_module)
         lines = self.source("hazard", keras_module).splitlines()
         number = self.flagged_line(keras_module)
         codes = ", ".join(sorted({self.code, *self.also_flagged}))
@@ -1077,6 +1084,299 @@ LFD302_TEMPORARY = _case(
 )
 
 
+# --- The rest of the ML data stack: one opener per case ------------------------
+#
+# Each opener of lint_fd's kinds table (``lint_fd/analysis/kinds.py``) is
+# measured the way LFD103 measures Pillow: a loader keeps one object per file
+# in a list under a lowered soft RLIMIT_NOFILE, and its fixed twin releases
+# each one before opening the next. The openers measured to hold no
+# descriptor are here too (``flagged=False``): lint_fd does not flag them.
+# All of them run in one subprocess ("stack" group): numpy, h5py and OpenCV
+# are imported once.
+
+#: Files per opener, and the headroom above the descriptors already open.
+STACK_FILES = 40
+STACK_HEADROOM = 25
+
+
+@dataclass(frozen=True)
+class StackOpener:
+    """One opener measured by :func:`probe_stack`: how its files are made and used."""
+
+    name: str  # case name, also the data subfolder
+    library: str  # module whose version is reported
+    imports: str
+    open_expr: str  # opens path ``p``
+    use: str  # an expression of the open object ``h``
+    suffix: str
+    flagged: bool = True
+    managed: bool = True  # a context manager (else released by ``release()`` in finally)
+    note: str = ""
+
+
+STACK_OPENERS = (
+    StackOpener("npz", "numpy", "import numpy as np", "np.load(p)", 'h["x"].shape', ".npz"),
+    StackOpener("npy", "numpy", "import numpy as np", "np.load(p)", "h.shape", ".npy", flagged=False,
+                note="np.load of a .npy file returns an ndarray read into memory: no descriptor, not flagged"),
+    StackOpener("npy-mmap", "numpy", "import numpy as np", 'np.load(p, mmap_mode="r")', "h.shape", ".npy",
+                flagged=False,
+                note=("np.load(..., mmap_mode='r') returns a numpy.memmap: Python's mmap keeps one descriptor until "
+                      "the array and all its views are freed; it has no close() to check, so lint_fd does not flag "
+                      "it: copy what you need (np.array(m)) and drop the memmap")),
+    StackOpener("h5py-File", "h5py", "import h5py", 'h5py.File(p, "r")', 'h["x"][0]', ".h5"),
+    StackOpener("zipfile-ZipFile", "Python", "import zipfile", "zipfile.ZipFile(p)", "h.namelist()", ".zip"),
+    StackOpener("tarfile-open", "Python", "import tarfile", "tarfile.open(p)", "h.getnames()", ".tar"),
+    StackOpener("cv2-VideoCapture", "cv2", "import cv2", "cv2.VideoCapture(p)", "h.read()[0]", ".avi",
+                managed=False),
+    StackOpener("cv2-VideoWriter", "cv2", "import cv2",
+                'cv2.VideoWriter(p + ".out.avi", cv2.VideoWriter_fourcc(*"MJPG"), 10, (32, 32))',
+                "h.isOpened()", ".avi", managed=False),
+    StackOpener("imageio-imopen", "imageio", "import imageio.v3 as iio", 'iio.imopen(p, "r")',
+                "h.read(index=0).shape", ".gif"),
+    StackOpener("imageio-get_reader", "imageio", "import imageio", "imageio.get_reader(p)",
+                "h.get_data(0).shape", ".gif"),
+    StackOpener("imageio-get_writer", "imageio", "import imageio\n        import numpy as np",
+                'imageio.get_writer(p + ".out.gif")', "h.append_data(np.zeros((8, 8, 3), np.uint8))", ".gif",
+                flagged=False,
+                note=("imageio's writer (Pillow plugin) buffers the frames and writes the file on close(): "
+                      "no descriptor while it is open on these versions, not flagged")),
+    StackOpener("soundfile-SoundFile", "soundfile", "import soundfile", "soundfile.SoundFile(p)", "h.samplerate",
+                ".wav"),
+    StackOpener("wave-open", "Python", "import wave", 'wave.open(p, "rb")', "h.getnframes()", ".wav"),
+    StackOpener("tempfile-TemporaryFile", "Python", "import os\n        import tempfile",
+                "tempfile.TemporaryFile(dir=os.path.dirname(p))", 'h.write(b"x")', ".txt"),
+    StackOpener("tempfile-NamedTemporaryFile", "Python", "import os\n        import tempfile",
+                "tempfile.NamedTemporaryFile(dir=os.path.dirname(p))", 'h.write(b"x")', ".txt"),
+    StackOpener("fileinput-FileInput", "Python", "import fileinput", "fileinput.FileInput([p])", "next(h)", ".txt",
+                note=("a FileInput (what fileinput.input() returns, also kept in the module's global state) opens "
+                      "its file at the first read: the descriptors pile up in the loop that reads them")),
+    StackOpener("shelve-open", "Python", "import shelve", "shelve.open(p)", 'h.get("k")', ".db", flagged=False,
+                note=("this Python has only dbm.dumb (no _gdbm, no _dbm): shelve/dbm open their files per "
+                      "operation, no descriptor while open, not flagged")),
+    StackOpener("dbm-open", "Python", "import dbm", 'dbm.open(p, "r")', 'h.get(b"k")', ".db", flagged=False,
+                note="dbm.open picks dbm.dumb here (no _gdbm, no _dbm): no descriptor while open, not flagged"),
+    StackOpener("gzip-GzipFile", "Python", "import gzip", "gzip.GzipFile(p)", "h.read()", ".gz"),
+    StackOpener("bz2-BZ2File", "Python", "import bz2", "bz2.BZ2File(p)", "h.read()", ".bz2"),
+    StackOpener("lzma-LZMAFile", "Python", "import lzma", "lzma.LZMAFile(p)", "h.read()", ".xz"),
+)
+
+
+def make_stack_files(folder: Path, opener: StackOpener) -> list[str]:
+    """``STACK_FILES`` small files for one opener (made in the probe subprocess, once)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [str(folder / f"item_{index:03d}{opener.suffix}") for index in range(STACK_FILES)]
+    if (folder / "done").exists():
+        return paths
+    import numpy as np
+
+    first = paths[0]
+    if opener.suffix == ".npz":
+        np.savez(first, x=np.arange(4))
+    elif opener.suffix == ".npy":
+        np.save(first, np.arange(4))
+    elif opener.suffix == ".h5":
+        import h5py
+
+        with h5py.File(first, "w") as out:
+            out["x"] = np.arange(4)
+    elif opener.suffix == ".zip":
+        import zipfile
+
+        with zipfile.ZipFile(first, "w") as out:
+            out.writestr("member.txt", "x")
+    elif opener.suffix == ".tar":
+        import io
+        import tarfile
+
+        with tarfile.open(first, "w") as out:
+            info = tarfile.TarInfo("member.txt")
+            info.size = 1
+            out.addfile(info, io.BytesIO(b"x"))
+    elif opener.suffix == ".avi":
+        import cv2
+
+        writer = cv2.VideoWriter(first, cv2.VideoWriter_fourcc(*"MJPG"), 10, (32, 32))
+        try:
+            for index in range(5):
+                writer.write(np.full((32, 32, 3), index * 40, np.uint8))
+        finally:
+            writer.release()
+        capture = cv2.VideoCapture(first)
+        try:
+            assert capture.isOpened() and capture.read()[0], "OpenCV cannot read back the video it wrote"
+        finally:
+            capture.release()
+    elif opener.suffix == ".gif":
+        from PIL import Image
+
+        frames = [Image.new("RGB", (8, 8), (index * 60, 0, 0)) for index in range(3)]
+        frames[0].save(first, save_all=True, append_images=frames[1:])
+    elif opener.suffix == ".wav":
+        import wave
+
+        with wave.open(first, "wb") as out:
+            out.setnchannels(1)
+            out.setsampwidth(2)
+            out.setframerate(8000)
+            out.writeframes(b"\0\0" * 80)
+    elif opener.suffix == ".db":
+        import shelve
+
+        for path in paths:
+            with shelve.open(path) as out:
+                out["k"] = 1
+    elif opener.suffix in {".gz", ".bz2", ".xz"}:
+        import bz2
+        import gzip
+        import lzma
+
+        module = {".gz": gzip, ".bz2": bz2, ".xz": lzma}[opener.suffix]
+        with module.open(first, "wb") as out:
+            out.write(b"x\n")
+    else:
+        Path(first).write_text("x\n")
+    if opener.suffix != ".db":
+        content = Path(first).read_bytes()
+        for path in paths[1:]:
+            Path(path).write_bytes(content)
+    (folder / "done").write_text("")
+    return paths
+
+
+def probe_stack(snippet: Snippet) -> dict:
+    """Lower the soft RLIMIT_NOFILE to the descriptors open now + ``STACK_HEADROOM``
+    and run the snippet's ``load_all`` over ``STACK_FILES`` files, counting the data
+    fds before each path is handed out; then the data fds once it returned or failed."""
+    import resource
+
+    (name,) = snippet.params
+    opener = next(o for o in STACK_OPENERS if o.name == name)
+    module = snippet.load()
+    folder = snippet.data / "stack" / name
+    paths = _CountingPaths(make_stack_files(folder, opener), folder)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    baseline = all_fds()
+    limit = baseline + STACK_HEADROOM
+    result: dict = {"files": len(paths.paths), "fds_open_before": baseline, "soft_limit": limit}
+    with ResourceWarnings() as rw:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))
+        try:
+            try:
+                loaded = module.load_all(paths)
+            except Exception as error:  # noqa: BLE001 - OSError, h5py's OSError without errno, libsndfile's error
+                errno = getattr(error, "errno", None)
+                text = f"[Errno {errno}] {error.strerror}" if errno else str(error).splitlines()[0][:160]
+                text = text.replace(str(snippet.data), "<data>")
+                result.update(errno=errno, error=f"{type(error).__name__}: {text}", loaded=0, failed_opens=None,
+                              opened_before_error=paths.handed_out - 1)
+                del error
+            else:
+                # OpenCV does not raise: past the limit a capture is silently not opened (falsy results)
+                result.update(errno=None, error=None, loaded=len(loaded),
+                              failed_opens=sum(1 for value in loaded if value is False))
+                del loaded
+        finally:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+        gc.collect()
+        result["fds_after"] = data_fds(folder)
+    result["resource_warnings"] = rw.count
+    result["peak_data_fds"] = paths.peak_fds
+    return result
+
+
+def _stack_sources(opener: StackOpener) -> tuple[str, str]:
+    head = f"""
+        {opener.imports}
+
+
+        def load_all(paths):
+        """
+    hazard = head + f"""\
+    handles = [{opener.open_expr} for p in paths]
+            return [{opener.use} for h in handles]
+        """
+    if opener.name == "npz":  # np.load is an archive where the code shows one: here "x" in archive
+        hazard = head + """\
+    archives = []
+            for p in paths:
+                archive = np.load(p)
+                if "x" in archive:
+                    archives.append(archive)
+            return [archive["x"].shape for archive in archives]
+        """
+    if opener.managed:
+        fixed = head + f"""\
+    results = []
+            for p in paths:
+                with {opener.open_expr} as h:
+                    results.append({opener.use})
+            return results
+        """
+    else:
+        fixed = head + f"""\
+    results = []
+            for p in paths:
+                h = {opener.open_expr}
+                try:
+                    results.append({opener.use})
+                finally:
+                    h.release()
+            return results
+        """
+    if not opener.flagged and opener.name != "imageio-get_writer":  # no close() to call: copy what is needed
+        fixed = head + f"""\
+    return [{opener.use} for h in ({opener.open_expr} for p in paths)]
+        """
+    if opener.name == "imageio-get_writer":
+        fixed = hazard.replace("return [", "results = [") + """\
+    for h in handles:
+                h.close()
+            return results
+        """
+    return hazard, fixed
+
+
+def _describe_stack(r: dict) -> str:
+    if r["error"] is not None:
+        return (f"{r['error']} after {r['opened_before_error']} paths were handed out (limit {r['soft_limit']} = "
+                f"{r['fds_open_before']} open + {STACK_HEADROOM}); peak data fds seen {r['peak_data_fds']}, "
+                f"{r['fds_after']} after")
+    failed = f", {r['failed_opens']} silently not opened" if r["failed_opens"] else ""
+    return (f"returned {r['loaded']}/{r['files']} results under limit {r['soft_limit']}{failed}; peak data fds "
+            f"{r['peak_data_fds']}, {r['fds_after']} after")
+
+
+def _stack_hazard_seen(r: dict) -> bool:
+    """Descriptors grew with the files: an error under the lowered limit, or more than one data fd open at once."""
+    return r["error"] is not None or r["peak_data_fds"] > 1
+
+
+STACK_CASES: dict[str, Case] = {}
+for _opener in STACK_OPENERS:
+    _hazard, _fixed = _stack_sources(_opener)
+    STACK_CASES[_opener.name] = _case(
+        code="LFD103",
+        name=_opener.name,
+        library=_opener.library,
+        measures=(
+            f"load_all() keeps one {_opener.open_expr.split('(')[0]}(...) per file, {STACK_FILES} files, soft "
+            f"RLIMIT_NOFILE lowered to the fds already open + {STACK_HEADROOM}: files loaded or the OSError"
+        ),
+        hazard=_hazard,
+        fixed=_fixed,
+        flagged_at="np.load(p)" if _opener.name == "npz" else f"{_opener.open_expr} for p in paths",
+        probe=probe_stack,
+        hazard_seen=_stack_hazard_seen,
+        describe=_describe_stack,
+        expect_hazard=_opener.flagged or _opener.name == "npy-mmap",
+        note=_opener.note,
+        params=(_opener.name,),
+        group="stack",
+        flagged=_opener.flagged,
+    )
+del _opener, _hazard, _fixed
+
+
 # ---------------------------------------------------------------------------
 # Running probes in subprocesses (the parent side)
 # ---------------------------------------------------------------------------
@@ -1160,7 +1460,8 @@ def run_case(case: Case, variant: str, data: str | os.PathLike, workdir: str | o
 
 def _versions(keras_module: str | None) -> dict:
     found = {"python": sys.version.split()[0], "implementation": sys.implementation.name}
-    for name in ("PIL", "numpy", "tensorflow", "keras", "tf_keras", "keras_preprocessing"):
+    for name in ("PIL", "numpy", "tensorflow", "keras", "tf_keras", "keras_preprocessing", "h5py", "cv2", "imageio",
+                 "soundfile"):
         module = sys.modules.get(name)
         if module is not None and getattr(module, "__version__", None):
             found[name] = str(module.__version__)

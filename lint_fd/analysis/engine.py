@@ -14,11 +14,12 @@ import ast
 import bisect
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..diagnostics import Diagnostic
 from ..settings import Settings
 from . import generators as gen
+from . import kinds
 from .flow import BudgetExceeded, FlowWalker, Summaries, held_names, released_names
 from .imports import ImportMap, bound_names, iter_scope
 from .keras import KerasAnalysis, KerasFindings
@@ -48,9 +49,9 @@ def analyze(tree: ast.AST, source: str, settings: Settings) -> list[Diagnostic]:
     """Analyse one module; see :mod:`lint_fd.rules` for what each code means."""
     if not isinstance(tree, ast.Module):
         return []
-    if "open" not in source and "ImageDataGenerator" not in source and not any(
-        name.rsplit(".", 1)[-1] in source for name in settings.resource_factories
-    ):
+    if "open" not in source and "ImageDataGenerator" not in source and not kinds.may_mention_opener(source) and not any(
+        kinds.parse_factory(name)[0].rsplit(".", 1)[-1] in source for name in settings.resource_factories
+    ):  # the text prefilter: nothing here can open a resource
         return []
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, DEEP_NESTING_RECURSION_LIMIT))  # the walk recurses with the nesting
@@ -248,9 +249,12 @@ class ModuleAnalysis:
     def factory_call_names(self) -> set[str]:
         names = {"open"}
         for local, qualified in self.imports.names.items():
-            if qualified in FILE_FACTORIES or qualified in IMAGE_FACTORIES:
+            if qualified in FILE_FACTORIES or qualified in IMAGE_FACTORIES or qualified in kinds.OPENERS:
                 names.add(local)
-        names.update(name.rsplit(".", 1)[-1] for name in self.settings.resource_factories)
+            elif qualified.split(".", 1)[0] in kinds.SHORT_NAMES:  # import numpy as np: search "np.load("
+                names.update(local + opener[len(qualified):] for opener in kinds.OPENERS
+                             if opener.startswith(qualified + "."))
+        names.update(kinds.parse_factory(name)[0].rsplit(".", 1)[-1] for name in self.settings.resource_factories)
         names.update(self.finder.function_factories)
         names.update(self.finder.method_factories)
         return names
@@ -288,8 +292,8 @@ class ModuleAnalysis:
                 continue
             kind = self._returned_resource(scope)
             if kind is not None:
-                table[func.name] = ResourceKind(f"{kind.what} returned by {func.name}()", f"with {func.name}(...) as x:",
-                                                kind.is_image)
+                opener = f"with {func.name}(...) as x:" if kind.managed else kind.opener
+                table[func.name] = replace(kind, what=f"{kind.what} returned by {func.name}()", opener=opener)
                 learnt = True
         return learnt
 

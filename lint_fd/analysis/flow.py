@@ -17,6 +17,7 @@ import ast
 from dataclasses import dataclass, field
 
 from . import names
+from .kinds import RELEASE_METHODS, dataset_names, detached_item, inherited_detached
 from .resources import Scope, SourceFinder, call_name
 from .sites import CONTAINER_ADDERS, KEEPING_METHOD_PREFIXES, ScopeSites, Site
 from .sites import local_callee
@@ -132,6 +133,13 @@ class FlowWalker:
         self.containers: set[str] = {a for site in sites.sites if site.contained for a in site.aliases}
         #: local dicts: list(d), sorted(d), tuple(d) copy their keys, not the resources
         self.mappings: set[str] = mapping_names(scope)
+        #: names of resources whose items are read into memory: npz arrays, HDF5 slices (see kinds.detached_item)
+        self.detached: dict[str, str] = {
+            alias: ("in:" if site.contained else "") + site.kind.items
+            for site in sites.sites if site.kind.items for alias in site.aliases
+        }
+        if "sliced" in self.detached.values():
+            self.detached.update(dataset_names(scope.nodes, self.detached))
         self._expression_nodes: dict[tuple[int, int], list[ast.AST]] = {}
         self._facts: dict[tuple[int, int], StatementFacts] = {}
         self._index_cache: dict[int, tuple[Env, dict]] = {}
@@ -470,13 +478,14 @@ class FlowWalker:
         key = id(stmts)
         found = self._released_cache.get(key)
         if found is None:
-            found = self._released_cache[key] = released_names(stmts)
+            found = self._released_cache[key] = released_names(stmts, self.finder.release_methods)
         return found
 
     def held(self, expr: ast.AST | None) -> set[str]:
         if expr is None:
             return set()
-        return held_names(expr, self.finder, self.scope, self.containers - self.mappings, self.local_keeps)
+        return held_names(expr, self.finder, self.scope, self.containers - self.mappings, self.local_keeps,
+                          self.detached)
 
     def local_keeps(self, func: ast.AST) -> frozenset[int] | None:
         """What a call to a function of this module may hand back or store, by argument index."""
@@ -716,7 +725,9 @@ class FlowWalker:
             if not isinstance(node, ast.Call):
                 continue
             func = node.func
-            if isinstance(func, ast.Attribute) and func.attr in {"close", "__exit__", "enter_context", "callback"}:
+            if isinstance(func, ast.Attribute) and (
+                func.attr in self.finder.release_methods or func.attr in {"enter_context", "callback"}
+            ):
                 continue
             if names_call(node, "closing"):
                 continue
@@ -889,14 +900,13 @@ def names_call(call: ast.Call, name: str) -> bool:
     return (isinstance(func, ast.Name) and func.id == name) or (isinstance(func, ast.Attribute) and func.attr == name)
 
 
-def released_names(stmts: list[ast.stmt]) -> set[str]:
-    """Names a block releases anywhere in it: ``x.close()``, ``with x``, ``closing(x)``, ``enter_context(x)``."""
+def released_names(stmts: list[ast.stmt], methods: frozenset[str] = RELEASE_METHODS) -> set[str]:
+    """Names a block releases anywhere in it: ``x.close()`` (``cap.release()``: any of ``methods``),
+    ``with x``, ``closing(x)``, ``enter_context(x)``."""
     found: set[str] = set()
     for stmt in stmts:
         for node in ast.walk(stmt):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in {
-                "close", "__exit__"
-            }:
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in methods:
                 root = names.root_name(node.func.value)
                 if root:
                     found.add(root)
@@ -953,15 +963,18 @@ CONTAINER_COPIES = frozenset(
 )
 
 
-def held_names(expr: ast.AST, finder: SourceFinder, scope: Scope, containers=frozenset(), keeps=None) -> set[str]:
+def held_names(expr: ast.AST, finder: SourceFinder, scope: Scope, containers=frozenset(), keeps=None,
+               detached=None) -> set[str]:
     """Names whose object ``expr``'s value may be or contain (and so keep alive).
 
     ``containers``: local names known to hold resources in a container (so ``tuple(images)``
     keeps them); ``keeps(func)``: for a call to a function of the module, the indexes of the
-    arguments it may return or store, or None when the callee is unknown."""
+    arguments it may return or store, or None when the callee is unknown; ``detached``: local
+    names of resources whose items are read into memory (``data["x"]`` of an npz archive, see
+    :func:`~.kinds.detached_item`), name -> how."""
 
     def held(node: ast.AST) -> set[str]:
-        return held_names(node, finder, scope, containers, keeps)
+        return held_names(node, finder, scope, containers, keeps, detached)
 
     if isinstance(expr, ast.Name):
         return {expr.id}
@@ -976,16 +989,19 @@ def held_names(expr: ast.AST, finder: SourceFinder, scope: Scope, containers=fro
     if isinstance(expr, ast.BoolOp):
         return set().union(*(held(v) for v in expr.values))
     if isinstance(expr, ast.Subscript):
+        if detached and detached_item(expr, detached):
+            return set()
         return held(expr.value)
     if isinstance(expr, ast.Lambda):
         return {n.id for n in ast.walk(expr.body) if isinstance(n, ast.Name)}
     if isinstance(expr, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):
         # [im for im in images] keeps what images holds; [im.size for im in images] does not
         element = expr.value if isinstance(expr, ast.DictComp) else expr.elt
-        found = held(element)
         targets = set()
         for generator in expr.generators:
             targets |= assigned_names(generator.target)
+        items = detached and inherited_detached(expr.generators, detached)
+        found = held_names(element, finder, scope, containers, keeps, {**detached, **items}) if items else held(element)
         if found & targets:
             for generator in expr.generators:
                 found |= held(generator.iter)
@@ -994,6 +1010,8 @@ def held_names(expr: ast.AST, finder: SourceFinder, scope: Scope, containers=fro
         func = expr.func
         if isinstance(func, ast.Attribute) and func.attr in {"__enter__", "pop", "popleft", "get", "values", "items",
                                                               "setdefault"}:
+            if detached and isinstance(func.value, ast.Name) and detached.get(func.value.id) == "all":
+                return set()  # data.items() of an npz archive: arrays read into memory
             return held(func.value)
         # the receiver of a method is not kept: img.convert() is a new image; other.wrap(img) may keep img
         qualified = finder.qualify(func, scope)
@@ -1102,7 +1120,7 @@ class StatementFacts:
         walker = self._walker
         func = call.func
         if isinstance(func, ast.Attribute):
-            if func.attr in {"close", "__exit__"}:
+            if func.attr in walker.finder.release_methods:
                 root = names.root_name(func.value)
                 if root:
                     self.released.add(comprehension_sources.get(root, root))
@@ -1125,7 +1143,7 @@ class StatementFacts:
         arguments = [*call.args, *(k.value for k in call.keywords)]
         for arg in arguments:
             if isinstance(arg, ast.Attribute) and isinstance(arg.value, ast.Name) and isinstance(arg.ctx, ast.Load):
-                if arg.attr in {"close", "__exit__"}:
+                if arg.attr in walker.finder.release_methods:
                     # stack.callback(f.close), atexit.register(f.close): closed by whoever calls it
                     self.released.add(arg.value.id)
                 elif arg.attr in BOUND_METHODS_KEPT:

@@ -10,20 +10,9 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
+from . import kinds
 from .imports import ImportMap, bound_names, scope_nodes
-
-
-@dataclass(frozen=True)
-class ResourceKind:
-    """What a resource is, for messages: ``what`` names it, ``opener`` shows the fix."""
-
-    what: str
-    opener: str
-    is_image: bool = False
-
-
-IMAGE = ResourceKind("PIL image", 'with Image.open(...) as img:', is_image=True)
-FILE = ResourceKind("file", 'with open(...) as f:')
+from .kinds import FILE, IMAGE, ResourceKind  # noqa: F401 - re-exported: the kinds live in kinds.py
 
 FILE_FACTORIES = frozenset(
     {"builtins.open", "io.open", "codecs.open", "gzip.open", "bz2.open", "lzma.open", "_io.open"}
@@ -111,7 +100,10 @@ class SourceFinder:
 
     def __init__(self, imports: ImportMap, extra_factories: tuple[str, ...] = ()):
         self.imports = imports
-        self.extra_factories = frozenset(extra_factories)
+        #: resource-factories entries: dotted name -> release method (``mylib.open_store:close``)
+        self.extra_factories = dict(kinds.parse_factory(entry) for entry in extra_factories)
+        #: method names that release a resource: close, __exit__, release, and the configured ones
+        self.release_methods = kinds.RELEASE_METHODS | frozenset(self.extra_factories.values())
         #: child -> parent links of the scopes listed so far (filled by the engine)
         self.parents: dict[ast.AST, ast.AST] = {}
         #: what the module's own functions do with their arguments (set by the engine)
@@ -190,8 +182,11 @@ class SourceFinder:
                 if qualified == "builtins.open" and _opens_descriptor_number(call):
                     return None
                 return FILE
+            opener = kinds.OPENERS.get(qualified)
+            if opener is not None:
+                return self._opener_kind(opener, call, scope)
             if qualified in self.extra_factories:
-                return ResourceKind(f"resource returned by {qualified}()", f"with {qualified}(...) as res:")
+                return kinds.user_kind(qualified, self.extra_factories[qualified])
         func = call.func
         if isinstance(func, ast.Attribute) and func.attr == "open" and self.is_path_expr(func.value, scope):
             return FILE
@@ -206,11 +201,27 @@ class SourceFinder:
             return self.method_factories[func.attr]
         return None
 
+    def _opener_kind(self, opener: kinds.Opener, call: ast.Call, scope: Scope) -> ResourceKind | None:
+        """An opener of the kinds table: not a resource when it is handed a file object (``zipfile.ZipFile(f)``),
+        opens nothing, or (``np.load``) when the code does not show an ``.npz`` archive."""
+        if kinds.opens_nothing(opener, call):
+            return None
+        path = kinds.argument(call, *opener.path) if opener.path is not None else None
+        if path is not None and self._is_file_object(path, call, scope):
+            return None
+        if opener.npz_only and not kinds.shows_npz(call, path, scope.nodes, self.parents):
+            return None
+        return opener.kind
+
     def _opens_file_object(self, call: ast.Call, scope: Scope) -> bool:
         """``Image.open(io.BytesIO(data))`` or ``Image.open(f)`` on a managed file holds no descriptor of its own."""
         arg = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "fp"), None)
         if arg is None:
             return False
+        return self._is_file_object(arg, call, scope)
+
+    def _is_file_object(self, arg: ast.AST, call: ast.Call, scope: Scope) -> bool:
+        """Whether the argument ``arg`` of an opening ``call`` is an in-memory or borrowed file object."""
         if isinstance(arg, ast.Call):
             if self.resource_kind(arg, scope) is not None:
                 return True

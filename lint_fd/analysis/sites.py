@@ -187,7 +187,7 @@ def _classify(call: ast.Call, kind: ResourceKind, scope: Scope, finder: SourceFi
         site.fate = Fate.ESCAPED
     elif isinstance(parent, ast.Attribute):
         grand = parents.get(parent)
-        if isinstance(grand, ast.Call) and grand.func is parent and parent.attr in {"close", "__exit__"}:
+        if isinstance(grand, ast.Call) and grand.func is parent and parent.attr in finder.release_methods:
             site.fate = Fate.RELEASED
         # else: Image.open(p).convert(...) / open(p).read() / Image.open(p).size -> temporary
     elif isinstance(parent, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and node is parent.value:

@@ -23,7 +23,11 @@ class Rule:
 
     @classmethod
     def documentation(cls) -> str:
-        return inspect.cleandoc(cls.__doc__ or "")
+        """The docstring; a ``{resource_kinds}`` line becomes the list of resource kinds from
+        the one opener table (``lint_fd/analysis/kinds.py``), so the pages never drift from it."""
+        from ..analysis.kinds import kinds_markdown
+
+        return inspect.cleandoc(cls.__doc__ or "").replace("{resource_kinds}", kinds_markdown())
 
 
 def rule(cls: type[Rule]) -> type[Rule]:

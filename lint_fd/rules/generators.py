@@ -14,7 +14,12 @@ class GeneratorResourceUnprotected(Rule):
     closes it. A resource opened and closed between two `yield`s is not open
     across one; yielding the resource itself hands it to the consumer and is
     not flagged; `@contextlib.contextmanager` functions are context managers,
-    not generators in this sense.
+    not generators in this sense. An `h5py.File` streamed group by group, a
+    tar shard yielding its members, a `cv2.VideoCapture` yielding frames are
+    the usual cases (a capture is released by `release()` in a `finally`
+    around the yields). It applies to every resource kind:
+
+    {resource_kinds}
 
     ## Why it matters
 
@@ -57,7 +62,7 @@ class GeneratorResourceUnprotected(Rule):
     pylint_id = "W8301"
     template = (
         "{what} opened here stays open across a yield without with or try/finally; "
-        "if the consumer stops early it is never closed, use \"with\" around the yields"
+        "if the consumer stops early it is never closed, {fix}"
     )
 
 
@@ -73,7 +78,9 @@ class GeneratorNotClosed(Rule):
     and is not closed on every path: neither `with contextlib.closing(g):`
     nor `g.close()` in a `finally`. Reported at the call that creates the
     generator object. A generator that is run to the end, returned or stored
-    is not flagged.
+    is not flagged. The resource the generator holds may be of any kind:
+
+    {resource_kinds}
 
     ## Why it matters
 
@@ -142,7 +149,9 @@ def check(facts, settings) -> list:
     for site in facts.generator_sites:
         if site.call is not None and site.unprotected_yield:
             found.append(make(GeneratorResourceUnprotected.code, site.call.lineno, site.call.col_offset,
-                              what=site.kind.what[:1].upper() + site.kind.what[1:]))
+                              what=site.kind.what[:1].upper() + site.kind.what[1:],
+                              fix='use "with" around the yields' if site.kind.managed
+                              else f'call "{site.kind.opener}" in a "finally" around the yields'))
     for call, info in facts.unclosed_generators:
         found.append(make(GeneratorNotClosed.code, call.lineno, call.col_offset, name=info.name))
     return found

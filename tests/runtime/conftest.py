@@ -74,6 +74,24 @@ def keras_measure(data_dir, workdir):
 
 
 @pytest.fixture(scope="session")
+def group_measure(data_dir, workdir):
+    """``group_measure(case, variant)``: the first call for a group (``case.group``, such
+    as the data-stack openers) runs every case of the group, both variants, in ONE
+    subprocess, so numpy, h5py and OpenCV are imported once."""
+    reports: dict = {}
+
+    def run(case: confirmations.Case, variant: str) -> dict:
+        if case.group not in reports:
+            jobs = [(c, v) for c in confirmations.CASES.values() if c.group == case.group for v in confirmations.VARIANTS]
+            reports[case.group] = confirmations.run_jobs(jobs, data_dir, workdir)
+        report = reports[case.group]
+        result = dict(report["results"][f"{case.id}:{variant}"], versions=report["versions"])
+        return _checked(result, report["stray_resource_warnings"])
+
+    return run
+
+
+@pytest.fixture(scope="session")
 def lint():
     """``lint(source)``: lint_fd's diagnostics in strict mode (LFD104 on)."""
 
