@@ -14,6 +14,8 @@ import sys
 import pytest
 from lsp_client import SERVER, TIMEOUT, diagnostics, lsp_session, open_document, until
 from lsprotocol import types
+from lint_fd.fix import fix_source
+from lint_fd.settings import Settings
 
 LEAK = """\
 from PIL import Image
@@ -169,6 +171,11 @@ async def test_every_offered_quick_fix_applies_cleanly_and_removes_its_finding(t
                 text_document=types.TextDocumentIdentifier(uri=uri), range=found.range,
                 context=types.CodeActionContext(diagnostics=[found]))), TIMEOUT)
             assert f"Ignore {found.code} for this line" in [a.title for a in actions]
+            # the editor's rewrite is the very edit `lint-fd --fix` makes on this file
+            [rewrite] = [a for a in actions if not a.title.startswith("Ignore ")]
+            [rewrite_change] = rewrite.edit.document_changes
+            expected = fix_source(text, Settings(), str(tmp_path / f"leak{index}.py")).source
+            assert expected != text and apply_edits(text, rewrite_change.edits) == expected
             for version, action in enumerate(actions, start=2):
                 assert action.kind == types.CodeActionKind.QuickFix
                 [change] = action.edit.document_changes

@@ -8,13 +8,16 @@ from .facts import Analysis
 from .plans import AddImport, Span
 from .uses import Holding, LazyParents, RunFinder
 
-CONTEXT_MANAGER_KINDS = ("PIL image", "file")
+#: how a ``resource-factories`` entry's kind is named (lint_fd.analysis.kinds.user_kind)
+DECLARED_KIND_PREFIX = "resource returned by "
 
 
 def opens_context_manager(kind) -> bool:
-    """Images and files (also from the module's own factories) support ``with``; a factory
-    declared in the configuration may not (``cv2.VideoCapture`` has no ``__exit__``)."""
-    return kind.what.startswith(CONTEXT_MANAGER_KINDS)
+    """Whether ``with`` may manage the resource: every kind of the opener table that is a
+    context manager (images, files, archives, HDF5, readers...), but not captures and
+    writers (``release()``, no ``__exit__``), and not a factory declared in the
+    configuration, which lint_fd knows only by its release method."""
+    return kind.managed and not kind.what.startswith(DECLARED_KIND_PREFIX)
 
 
 def suggested_name(kind, default: str) -> str:
