@@ -39,7 +39,10 @@ import lint_fd.api
 from lint_fd.diagnostics import RULES, Diagnostic
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURE_DIRS = (ROOT / "fixtures" / "article", ROOT / "fixtures" / "rules", ROOT / "fixtures" / "realistic")
+FIXTURE_DIRS = (
+    ROOT / "fixtures" / "article", ROOT / "fixtures" / "rules", ROOT / "fixtures" / "realistic",
+    ROOT / "fixtures" / "ownership",
+)
 FIXTURES = sorted(path for folder in FIXTURE_DIRS for path in folder.glob("*.py"))
 DOORS = ("flake8", "pylint", "cli")
 SYMBOL_TO_CODE = {info.symbol: code for code, info in RULES.items()} | {"syntax-error": "E999"}

@@ -164,7 +164,8 @@ class ModuleAnalysis:
         self.text = SourceText(source)
         self.settings = settings
         self.imports = ImportMap(tree)
-        self.finder = SourceFinder(self.imports, settings.resource_factories)
+        self.finder = SourceFinder(self.imports, settings.resource_factories, settings.keeper_functions,
+                                   settings.release_functions)
         self.parents: dict[ast.AST, ast.AST] = self.finder.parents
         self.scopes: dict[int, Scope] = {}
         self.functions: dict[str, ast.AST] = {}

@@ -17,6 +17,7 @@ import ast
 from dataclasses import dataclass, field
 
 from . import names
+from .ownership import matches_setting, result_holds_arguments
 from .resources import Scope, SourceFinder, call_name
 from .sites import CONTAINER_ADDERS, KEEPING_METHOD_PREFIXES, ScopeSites, Site
 from .sites import local_callee
@@ -998,17 +999,21 @@ def held_names(expr: ast.AST, finder: SourceFinder, scope: Scope, containers=fro
         # the receiver of a method is not kept: img.convert() is a new image; other.wrap(img) may keep img
         qualified = finder.qualify(func, scope)
         if qualified in CONTAINER_COPIES:
-            return {name for arg in expr.args for name in held(arg) if name in containers}
+            found = {name for arg in expr.args for name in held(arg) if name in containers}
+            return found | {name for keyword in expr.keywords for name in held(keyword.value)}  # dict(stream=f)
         if names.is_reader_call(func, qualified):
             return set()
         kept_indexes = keeps(func) if keeps is not None else None
         if kept_indexes is not None:
             return {name for index, arg in enumerate(expr.args) if index in kept_indexes for name in held(arg)}
+        if not result_holds_arguments(func, qualified, finder, scope):
+            # a call lint_fd cannot see reads its arguments: its result does not carry them
+            return set()
         found: set[str] = set()
-        for arg in expr.args:
+        for arg in [*expr.args, *(keyword.value for keyword in expr.keywords)]:
             found |= held(arg)
-        for keyword in expr.keywords:
-            found |= held(keyword.value)
+            if isinstance(arg, ast.Attribute) and isinstance(arg.value, ast.Name) and arg.attr in BOUND_METHODS_KEPT:
+                found.add(arg.value.id)  # Thread(target=f.read): the object keeps the bound method
         return found
     return set()
 
@@ -1123,21 +1128,32 @@ class StatementFacts:
                         self.escaped |= walker.held(value)
                 return
         arguments = [*call.args, *(k.value for k in call.keywords)]
+        keeping_method = isinstance(func, ast.Attribute) and func.attr.lower().startswith(KEEPING_METHOD_PREFIXES)
+        if keeping_method:
+            receiver = names.root_name(func.value)
+            keeping_method = receiver is None or not names.is_local_container(receiver, scope)
+        qualified = walker.finder.qualify(func, scope)
+        if matches_setting(qualified, func, walker.finder.release_functions):
+            for arg in arguments:
+                self.released |= walker.held(arg)  # release-functions close what they receive
+            return
+        if matches_setting(qualified, func, walker.finder.keeper_functions):
+            for arg in arguments:
+                self.escaped |= walker.held(arg)  # keeper-functions take ownership
+            return
         for arg in arguments:
             if isinstance(arg, ast.Attribute) and isinstance(arg.value, ast.Name) and isinstance(arg.ctx, ast.Load):
                 if arg.attr in {"close", "__exit__"}:
                     # stack.callback(f.close), atexit.register(f.close): closed by whoever calls it
                     self.released.add(arg.value.id)
-                elif arg.attr in BOUND_METHODS_KEPT:
-                    # tracer.setwriter(err.write): the bound method keeps the file alive elsewhere
+                elif arg.attr in BOUND_METHODS_KEPT and keeping_method:
+                    # tracer.setwriter(err.write): a setter keeps the bound method, and so the file;
+                    # executor.submit(f.read) only calls it
                     self.escaped.add(arg.value.id)
-        if isinstance(func, ast.Attribute) and func.attr.lower().startswith(KEEPING_METHOD_PREFIXES):
+        if keeping_method:
             # source.setByteStream(f), registry.register(img): a setter keeps what it is given
-            receiver = names.root_name(func.value)
-            if receiver is None or not names.is_local_container(receiver, scope):
-                for arg in arguments:
-                    self.escaped |= walker.held(arg)
-        qualified = walker.finder.qualify(func, scope)
+            for arg in arguments:
+                self.escaped |= walker.held(arg)
         if qualified == "builtins.setattr" and len(call.args) >= 3:
             self.escaped |= walker.held(call.args[2])
         local = local_callee(func, scope)

@@ -109,9 +109,14 @@ def _annotation_is_path(annotation: ast.AST) -> bool:
 class SourceFinder:
     """Decides whether a call creates a resource, given the module's names."""
 
-    def __init__(self, imports: ImportMap, extra_factories: tuple[str, ...] = ()):
+    def __init__(self, imports: ImportMap, extra_factories: tuple[str, ...] = (),
+                 keeper_functions: tuple[str, ...] = (), release_functions: tuple[str, ...] = ()):
         self.imports = imports
         self.extra_factories = frozenset(extra_factories)
+        #: the user's ``keeper-functions`` (take ownership of what they receive) and
+        #: ``release-functions`` (close what they receive), dotted or bare names
+        self.keeper_functions = frozenset(keeper_functions)
+        self.release_functions = frozenset(release_functions)
         #: child -> parent links of the scopes listed so far (filled by the engine)
         self.parents: dict[ast.AST, ast.AST] = {}
         #: what the module's own functions do with their arguments (set by the engine)
