@@ -214,7 +214,7 @@ class FlowWalker:
         env = self.header(stmt, [stmt.test], env, flow)
         when_true, when_false = self.split(stmt.test, env)
         decision = self.truth_test(stmt.test)
-        if decision is not None and decision[3] == "identity":
+        if decision is not None and decision[3] in ("identity", "closed"):
             decision = None  # remembered: flags (`if should_close:`) and other tests (`if hasattr(fp, "read"):`)
         body = self.guarded(stmt.body, when_true, decision)
         orelse = self.guarded(stmt.orelse, when_false, _negated(decision))
@@ -642,29 +642,42 @@ class FlowWalker:
         if not env:
             return env, env
         decisions = [self.truth_test(test)] + identity_tests(test)
-        if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        conjunction = isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And)
+        if conjunction:
             decisions = [self.truth_test(value) for value in test.values]
+            # ``f is not None and not f.closed``: false as a whole only where every part holds
+            conjunction = all(decisions)
             decisions = [(n, positive, False, *rest) for n, positive, _, *rest in filter(None, decisions)]
         decisions = [d for d in decisions if d]
         if not decisions:
             return env, env
         when_true: Env = dict(env)
         when_false: Env = dict(env)
-        for name, positive, decisive, how, *_ in decisions:
+        all_hold: dict[Site, frozenset] = {}
+        for number, (name, positive, decisive, how, *_) in enumerate(decisions):
             for site, alias_sets in env.items():
-                # the resource itself: always truthy, never None, not any other object
-                sure_true = {a for a in alias_sets if name in a} if how != "expr" else set()
-                if how in ("truth", "expr"):
-                    sure_true |= {a for a in alias_sets if flag(name) in a}
-                    sure_false = {a for a in alias_sets if flag(name, False) in a and name not in a}
+                if how == "closed":
+                    # an open resource is not closed: ``f.closed`` is false wherever f is open
+                    sure_true, sure_false = set(), {a for a in alias_sets if name in a}
                 else:
-                    sure_false = set()
+                    # the resource itself: always truthy, never None, not any other object
+                    sure_true = {a for a in alias_sets if name in a} if how != "expr" else set()
+                    if how in ("truth", "expr"):
+                        sure_true |= {a for a in alias_sets if flag(name) in a}
+                        sure_false = {a for a in alias_sets if flag(name, False) in a and name not in a}
+                    else:
+                        sure_false = set()
                 holds = frozenset(sure_true) if positive else frozenset(sure_false)
                 fails = frozenset(sure_false) if positive else frozenset(sure_true)
                 if holds and decisive:
                     _remove(when_false, site, holds)
                 if fails:
                     _remove(when_true, site, fails)
+                if conjunction:
+                    all_hold[site] = holds if number == 0 else all_hold.get(site, frozenset()) & holds
+        for site, holds in all_hold.items():
+            if holds:
+                _remove(when_false, site, holds)
         return when_true, when_false
 
     def release_iterated(self, stmt, env: Env) -> Env:
@@ -815,9 +828,27 @@ def truth_test(test: ast.AST):
                 return left.id, isinstance(op, (ast.IsNot, ast.NotEq)), True, "identity"
     if isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "bool" and test.args:
         return truth_test(test.args[0])
+    closed = closed_test(test)
+    if closed is not None:
+        return closed
     # any other test: remembered by its text, valid until a name it reads is rebound
     read = frozenset(n.id for n in ast.walk(test) if isinstance(n, ast.Name))
     return "?" + ast.dump(test), True, True, "expr", read
+
+
+def closed_test(test: ast.AST):
+    """``f.closed`` (how = "closed"), ``f.closed is False``, ``f.closed == True``...:
+    (name, is_positive, True, "closed"), where positive means "true when f is closed"."""
+    if isinstance(test, ast.Attribute) and test.attr == "closed" and isinstance(test.value, ast.Name):
+        return test.value.id, True, True, "closed"
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.comparators[0], ast.Constant):
+        value = test.comparators[0].value
+        inner = closed_test(test.left)
+        if inner is not None and isinstance(value, bool) and isinstance(test.ops[0], (ast.Is, ast.IsNot, ast.Eq,
+                                                                                        ast.NotEq)):
+            positive = value if isinstance(test.ops[0], (ast.Is, ast.Eq)) else not value
+            return inner[0], positive, True, "closed"
+    return None
 
 
 def identity_tests(test: ast.AST) -> list:
