@@ -23,7 +23,8 @@ from .flow import BudgetExceeded, FlowWalker, Summaries, held_names, released_na
 from .imports import ImportMap, bound_names, iter_scope
 from .keras import KerasAnalysis, KerasFindings
 from .resources import FILE, FILE_FACTORIES, IMAGE_FACTORIES, ResourceKind, Scope, SourceFinder, make_scope
-from .sites import CONTAINER_ADDERS, Fate, ScopeSites, Site, find_sites
+from .ownership import matches_setting
+from .sites import CONTAINER_ADDERS, Fate, ScopeSites, Site, find_sites, local_callee
 
 #: the flow walk's budget, in units of one statement visit per resource followed: it
 #: grows with the scope, and no scope gets less than the minimum
@@ -173,6 +174,7 @@ class ModuleAnalysis:
         self.class_of: dict[int, ast.ClassDef] = {}
         self.definitions: list[ast.stmt] = []
         self._summaries: Summaries | None = None
+        self._enclosing: dict[int, ast.AST | None] | None = None
         for stmt in tree.body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self.functions[stmt.name] = stmt
@@ -229,6 +231,8 @@ class ModuleAnalysis:
         names.update(name.rsplit(".", 1)[-1] for name in self.settings.resource_factories)
         names.update(self.finder.function_factories)
         names.update(self.finder.method_factories)
+        for nested in self.finder.nested_factories.values():
+            names.update(nested)
         return names
 
     def candidate_scopes(self) -> list[Scope]:
@@ -259,15 +263,40 @@ class ModuleAnalysis:
             elif self.methods.get(func.name) is func:
                 table = self.finder.method_factories
             else:
-                continue
-            if func.name in table:
+                table = None  # a nested function: a factory for the function that defines it
+            if table is not None and func.name in table:
                 continue
             kind = self._returned_resource(scope)
+            if kind is not None and table is None:
+                enclosing = self.enclosing_function(func)
+                if enclosing is None:
+                    continue
+                table = self.finder.nested_factories.setdefault(id(enclosing), {})
+                if func.name in table:
+                    continue
             if kind is not None:
-                table[func.name] = ResourceKind(f"{kind.what} returned by {func.name}()", f"with {func.name}(...) as x:",
+                base = kind.what.split(" returned by ")[0]  # a factory of a factory names the resource once
+                table[func.name] = ResourceKind(f"{base} returned by {func.name}()", f"with {func.name}(...) as x:",
                                                 kind.is_image)
                 learnt = True
         return learnt
+
+    def enclosing_function(self, func: ast.AST) -> ast.AST | None:
+        """The function whose body defines ``func`` (None at module or class level)."""
+        if self._enclosing is None:
+            self._enclosing = {}
+            stack: list[tuple[ast.AST, ast.AST | None]] = [(self.tree, None)]
+            while stack:
+                node, owner = stack.pop()
+                for child in ast.iter_child_nodes(node):
+                    if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        self._enclosing[id(child)] = owner
+                        stack.append((child, child))
+                    elif isinstance(child, ast.ClassDef):
+                        stack.append((child, None))
+                    elif isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case)):
+                        stack.append((child, owner))
+        return self._enclosing.get(id(func))
 
     def _returned_resource(self, scope: Scope) -> ResourceKind | None:
         func = scope.node
@@ -322,7 +351,7 @@ class ModuleAnalysis:
             return frozenset()
         params = [a.arg for a in [*func.args.posonlyargs, *func.args.args]]
         offset = 1 if is_method and params and params[0] in {"self", "cls"} else 0
-        closed = released_names(func.body)
+        closed = released_names(func.body) | self._handed_to_closers(func)
         indexes = set()
         for index, param in enumerate(params[offset:]):
             if param in closed and self._closes_on_every_path(func, param):
@@ -352,11 +381,29 @@ class ModuleAnalysis:
                         kept |= held_names(arg, self.finder, scope)
         return frozenset(index for index, param in enumerate(params[offset:]) if param in kept)
 
+    def _handed_to_closers(self, func: ast.AST) -> set[str]:
+        """Names ``func`` passes to a closing helper of the module or a ``release-functions``
+        entry (a helper calling a closing helper closes: the facts reach a fixpoint on demand)."""
+        scope = self.scope_of(func)
+        found: set[str] = set()
+        summaries = self.summaries()
+        for node in scope.nodes:
+            if not isinstance(node, ast.Call):
+                continue
+            local = local_callee(node.func, scope)
+            if local is not None and summaries.is_known(*local):
+                indexes = summaries.closer_params(*local)
+                found.update(a.id for i, a in enumerate(node.args) if i in indexes and isinstance(a, ast.Name))
+            elif self.finder.release_functions and matches_setting(
+                self.finder.qualify(node.func, scope), node.func, self.finder.release_functions
+            ):
+                found.update(a.id for a in node.args if isinstance(a, ast.Name))
+        return found
+
     def _closes_on_every_path(self, func: ast.AST, param: str) -> bool:
         scope = self.scope_of(func)
         site = Site(None, FILE, Fate.BOUND, aliases=frozenset({param}))
-        walker = FlowWalker(scope, self.finder, ScopeSites(), Summaries(lambda name, is_method: frozenset()),
-                            frozenset(), 10_000)
+        walker = FlowWalker(scope, self.finder, ScopeSites(), self.summaries(), frozenset(), 10_000)
         try:
             walker.run({site: frozenset({frozenset({param})})})
         except BudgetExceeded:

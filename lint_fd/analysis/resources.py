@@ -125,6 +125,9 @@ class SourceFinder:
         self.function_factories: dict[str, ResourceKind] = {}
         #: methods (any class of the module) that return a fresh resource: name -> kind
         self.method_factories: dict[str, ResourceKind] = {}
+        #: functions defined inside a function that return a fresh resource:
+        #: id(enclosing function node) -> {name: kind}
+        self.nested_factories: dict[int, dict[str, ResourceKind]] = {}
 
     # -- name helpers -------------------------------------------------------
     def qualify(self, expr: ast.AST, scope: Scope) -> str | None:
@@ -200,7 +203,11 @@ class SourceFinder:
         func = call.func
         if isinstance(func, ast.Attribute) and func.attr == "open" and self.is_path_expr(func.value, scope):
             return FILE
-        if isinstance(func, ast.Name) and func.id in self.function_factories and func.id not in scope.local_names:
+        if isinstance(func, ast.Name) and func.id in scope.local_names:
+            nested = self.nested_factories.get(id(scope.node))
+            if nested and func.id in nested:
+                return nested[func.id]  # def load(p): return Image.open(p), defined in this function
+        elif isinstance(func, ast.Name) and func.id in self.function_factories:
             return self.function_factories[func.id]
         if (
             isinstance(func, ast.Attribute)
