@@ -37,6 +37,10 @@ OWNING_WRAPPERS: dict[str, str] = {
     "gzip.GzipFile": "reads and writes through fileobj",
     "bz2.BZ2File": "reads and writes through the file object it is given",
     "lzma.LZMAFile": "reads and writes through the file object it is given",
+    # gzip/bz2/lzma.open(f) on a file object: the compressed layer reads through f
+    "gzip.open": "reads and writes through the file object it is given",
+    "bz2.open": "reads and writes through the file object it is given",
+    "lzma.open": "reads and writes through the file object it is given",
     # ZipFile(f) / tarfile.open(fileobj=f): the archive reads its members through f for
     # its whole life, so f goes wherever the archive goes
     "zipfile.ZipFile": "reads members through the file object",

@@ -29,6 +29,8 @@ FILE_FACTORIES = frozenset(
     {"builtins.open", "io.open", "codecs.open", "gzip.open", "bz2.open", "lzma.open", "_io.open"}
 )
 IMAGE_FACTORIES = frozenset({"PIL.Image.open"})
+#: file openers that also accept a file object: on a buffer or a borrowed file they open no descriptor
+MEMORY_CAPABLE_OPENERS = frozenset({"gzip.open", "bz2.open", "lzma.open"})
 PATH_CONSTRUCTORS = frozenset(
     {"pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath", "pathlib.PurePath"}
 )
@@ -197,6 +199,8 @@ class SourceFinder:
             if qualified in FILE_FACTORIES:
                 if qualified == "builtins.open" and _opens_descriptor_number(call):
                     return None
+                if qualified in MEMORY_CAPABLE_OPENERS and self._opens_file_object(call, scope):
+                    return None  # gzip.open(io.BytesIO(data)): a layer over a buffer, no descriptor
                 return FILE
             if qualified in self.extra_factories:
                 return ResourceKind(f"resource returned by {qualified}()", f"with {qualified}(...) as res:")
@@ -220,7 +224,9 @@ class SourceFinder:
 
     def _opens_file_object(self, call: ast.Call, scope: Scope) -> bool:
         """``Image.open(io.BytesIO(data))`` or ``Image.open(f)`` on a managed file holds no descriptor of its own."""
-        arg = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "fp"), None)
+        arg = call.args[0] if call.args else next(
+            (k.value for k in call.keywords if k.arg in {"fp", "filename", "fileobj"}), None
+        )
         if arg is None:
             return False
         if isinstance(arg, ast.Call):
