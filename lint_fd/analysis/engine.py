@@ -194,6 +194,8 @@ class ModuleAnalysis:
             scope = make_scope(node, self.class_of.get(id(node)), self.parents)
             if scope.is_module:
                 scope.escaping = NamesReadInFunctions(self.text, self.definitions)
+            elif isinstance(node, ast.ClassDef):
+                pass  # make_scope: every name a class body binds escapes
             else:
                 scope.escaping = frozenset(
                     name for n in scope.nodes if isinstance(n, (ast.Global, ast.Nonlocal)) for name in n.names
@@ -255,7 +257,7 @@ class ModuleAnalysis:
     def _learn_factories(self, scopes: list[Scope]) -> bool:
         learnt = False
         for scope in scopes:
-            if scope.is_module:
+            if scope.is_module or isinstance(scope.node, ast.ClassDef):
                 continue
             func = scope.node
             if self.functions.get(func.name) is func:
@@ -478,13 +480,16 @@ def innermost_scope_nodes(tree: ast.Module, lines: set[int]) -> list[ast.AST]:
             if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 body_start = statement.body[0].lineno
                 if wanted[first] < body_start:  # decorator, default or annotation: the enclosing scope
-                    _found(found, None if class_body and scope is tree else scope)
+                    _found(found, scope)
                 if bisect.bisect_left(wanted, body_start) < len(wanted) and wanted[bisect.bisect_left(wanted, body_start)] <= end:
                     pending.append((statement.body, statement, False))
             elif isinstance(statement, ast.ClassDef):
-                pending.append((statement.body, scope, True))
+                body_start = statement.body[0].lineno
+                if wanted[first] < body_start:  # decorator, base class: the enclosing scope
+                    _found(found, scope)
+                pending.append((statement.body, statement, True))
             elif class_body:
-                _found(found, None if scope is tree else scope)
+                _found(found, scope)  # the class body is a scope of its own
             else:
                 children = _child_statements(statement)
                 if children:

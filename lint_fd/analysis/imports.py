@@ -148,6 +148,9 @@ def scope_nodes(root, parents: dict) -> list[ast.AST]:
         if parent is not None:
             parents[node] = parent
         if isinstance(node, scope_boundaries):
+            # decorators, defaults and base classes run in this scope; the body does not
+            for child in reversed(definition_header(node)):
+                push((child, node))
             continue
         # ast.iter_child_nodes without its generators, and without the Load/Store contexts
         children = []
@@ -162,6 +165,17 @@ def scope_nodes(root, parents: dict) -> list[ast.AST]:
         for child in reversed(children):
             push((child, node))
     return nodes
+
+
+def definition_header(node: ast.AST) -> list[ast.AST]:
+    """The expressions of a ``def`` or ``class`` statement evaluated where it stands:
+    decorators, default values, base classes and class keywords."""
+    header = list(node.decorator_list)
+    if isinstance(node, ast.ClassDef):
+        header += [*node.bases, *(keyword.value for keyword in node.keywords)]
+    else:
+        header += [*node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)]
+    return header
 
 
 def bound_names(func: ast.AST, nodes=None) -> frozenset[str]:

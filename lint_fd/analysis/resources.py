@@ -90,6 +90,11 @@ def make_scope(node: ast.AST, class_node: ast.ClassDef | None = None, parents: d
     if isinstance(node, ast.Module):
         scope = Scope(node, node.body, frozenset(), is_module=True)
         scope.nodes = scope_nodes(node.body, parents)
+    elif isinstance(node, ast.ClassDef):
+        # a class body: what it binds are class attributes, long-lived state that escapes
+        nodes = scope_nodes(node, parents)
+        local = bound_names(node, nodes)
+        scope = Scope(node, node.body, local, class_node, nodes=nodes, escaping=local)
     else:
         nodes = scope_nodes(node, parents)
         args = node.args

@@ -95,8 +95,11 @@ def _mapped_opener(call: ast.Call, scope: Scope, finder: SourceFinder, parents) 
     if not (is_builtin_map or is_pool_map) or not call.args:
         return None
     opener = call.args[0]
-    probe = ast.Call(func=opener, args=[ast.Name("p", ast.Load())], keywords=[])
-    kind = finder.resource_kind(probe, scope)
+    if isinstance(opener, ast.Lambda) and isinstance(opener.body, ast.Call):
+        kind = finder.resource_kind(opener.body, scope)  # map(lambda p: Image.open(p), paths)
+    else:
+        probe = ast.Call(func=opener, args=[ast.Name("p", ast.Load())], keywords=[])
+        kind = finder.resource_kind(probe, scope)
     if kind is None:
         return None
     site = Site(call, kind, Fate.TEMPORARY, _statement_of(call, parents))
@@ -186,6 +189,8 @@ def _classify(call: ast.Call, kind: ResourceKind, scope: Scope, finder: SourceFi
         site.fate = Fate.ESCAPED
     elif isinstance(parent, ast.Lambda):
         site.fate = Fate.ESCAPED
+    elif isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        site.fate = Fate.ESCAPED  # a default value (decorator argument) lives as long as its function
     elif isinstance(parent, ast.Attribute):
         grand = parents.get(parent)
         if isinstance(grand, ast.Call) and grand.func is parent and parent.attr in {"close", "__exit__"}:
