@@ -46,7 +46,9 @@ class _Engine:
             # Always let the engine produce LFD104: pylint drops resource-temporary
             # itself unless it is enabled (--lfd-strict, --enable or a pragma).
             settings = Settings(strict=True, resource_factories=factories)
-            return [d for d in check_source(source, node.file or node.name, settings) if d.code != SYNTAX_ERROR_CODE]
+            # node.file is the module's real path: the engine's project view starts from it
+            found = check_source(source, node.file or node.name, settings)
+            return [d for d in found if d.code != SYNTAX_ERROR_CODE]
         except Exception as error:  # never crash pylint
             return [make(INTERNAL_ERROR.code, 1, 0, error=f"{type(error).__name__}: {error}")]
 

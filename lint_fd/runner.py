@@ -26,6 +26,8 @@ class FileResult:
     error: str | None = None
     cached: bool = False
     key: str | None = None  # the cache key of the checked bytes, when a cache is in use
+    #: {path: sha256} of the project modules whose facts the result depends on
+    dependencies: dict = field(default_factory=dict)
 
 
 def default_jobs() -> int:
@@ -122,7 +124,9 @@ def lint_file(path: str, settings: Settings, data: bytes | None = None, cache=No
     try:
         from . import api  # imported on the first miss: a run served by the cache never loads the engine
 
-        return FileResult(path, api.check_source(data, path, settings), key=key)
+        dependencies: dict = {}
+        found = api.check_source(data, path, settings, dependencies=dependencies)
+        return FileResult(path, found, key=key, dependencies=dependencies)
     except (Exception, RecursionError, MemoryError) as error:  # check_source already catches the engine's
         return FileResult(path, _internal_error(error))
 
@@ -178,7 +182,7 @@ def lint_paths(files: Sequence[str], settings: Settings, jobs: int = 1, cache=No
 
     def store(result: FileResult) -> None:
         if cache is not None and result.error is None and result.key is not None:
-            cache.put(result.key, result.diagnostics)
+            cache.put(result.key, result.diagnostics, result.dependencies)
         results.append(result)
 
     for path in files:

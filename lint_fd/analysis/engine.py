@@ -45,20 +45,38 @@ class ModuleFacts:
     keras: KerasFindings = field(default_factory=KerasFindings)
 
 
-def analyze(tree: ast.AST, source: str, settings: Settings) -> list[Diagnostic]:
-    """Analyse one module; see :mod:`lint_fd.rules` for what each code means."""
+def analyze(tree: ast.AST, source: str, settings: Settings, filename: str | None = None,
+            dependencies: dict | None = None) -> list[Diagnostic]:
+    """Analyse one module; see :mod:`lint_fd.rules` for what each code means.
+
+    With the ``filename`` of a real file, the project's other modules it imports are
+    consulted (:mod:`lint_fd.analysis.project`); ``dependencies``, if given, receives the
+    content hash of each module whose facts were used, by path."""
     if not isinstance(tree, ast.Module):
         return []
-    if "open" not in source and "ImageDataGenerator" not in source and not any(
+    mentions = "open" in source or "ImageDataGenerator" in source or any(
         name.rsplit(".", 1)[-1] in source for name in settings.resource_factories
-    ):
+    )
+    project = None
+    if filename is not None and "import" in source:
+        from .project import project_imports
+
+        project = project_imports(tree, filename, settings)
+        if not mentions and project is not None and not any(
+            project.factory(key) is not None or getattr(project.generator(key), "holds_resource", False)
+            for key in calls_of(source, project.imported)
+        ):
+            project = None  # nothing here opens: only a call to the project's factories could
+    if not mentions and project is None:
         return []
     limit = sys.getrecursionlimit()
     sys.setrecursionlimit(max(limit, DEEP_NESTING_RECURSION_LIMIT))  # the walk recurses with the nesting
     try:
-        facts = ModuleAnalysis(tree, source, settings).run()
+        facts = ModuleAnalysis(tree, source, settings, project=project).run()
     finally:
         sys.setrecursionlimit(limit)
+        if project is not None and dependencies is not None:
+            dependencies.update(project.dependencies())
     from ..rules import check_all
 
     return check_all(facts, settings)
@@ -160,14 +178,19 @@ def _reads_global(definition: ast.stmt, name: str) -> bool:
 
 
 class ModuleAnalysis:
-    def __init__(self, tree: ast.Module, source: str, settings: Settings):
+    def __init__(self, tree: ast.Module, source: str, settings: Settings, project=None):
         self.tree = tree
+        #: the project's other modules this one imports (:class:`~.project.ProjectImports`), or None
+        self.project = project
         self.text = SourceText(source)
         self.settings = settings
         self.imports = ImportMap(tree)
         self.finder = SourceFinder(self.imports, settings.resource_factories, settings.keeper_functions,
                                    settings.release_functions)
         self.parents: dict[ast.AST, ast.AST] = self.finder.parents
+        self.finder.project = project
+        self._project_called: set[str] | None = None
+        self._candidates: list[Scope] | None = None
         self.scopes: dict[int, Scope] = {}
         self.functions: dict[str, ast.AST] = {}
         self.methods: dict[str, ast.AST] = {}
@@ -235,10 +258,25 @@ class ModuleAnalysis:
         names.update(self.finder.method_factories)
         for nested in self.finder.nested_factories.values():
             names.update(nested)
+        names.update(key for key in self.project_calls() if self.project.factory(key) is not None)
         return names
+
+    def project_calls(self) -> set[str]:
+        """What this file calls of the project's other modules: ``load`` or ``io.load``."""
+        if self._project_called is None:
+            self._project_called = set()
+            project = self.project
+            if project:
+                self._project_called = calls_of(self.text.source, project.imported)
+        return self._project_called
 
     def candidate_scopes(self) -> list[Scope]:
         """Scopes that call a factory, learning the module's own factories until none is new."""
+        if self._candidates is None:
+            self._candidates = self._find_candidate_scopes()
+        return self._candidates
+
+    def _find_candidate_scopes(self) -> list[Scope]:
         self.summaries()
         seen: dict[int, Scope] = {}
         called: set[str] = set()
@@ -345,11 +383,15 @@ class ModuleAnalysis:
         return self._summaries
 
     def is_module_function(self, name: str, is_method: bool) -> bool:
-        return name in (self.methods if is_method else self.functions)
+        if name in (self.methods if is_method else self.functions):
+            return True
+        return not is_method and self.project is not None and self.project.is_known(name)
 
     def closer_params(self, name: str, is_method: bool) -> frozenset[int]:
         func = (self.methods if is_method else self.functions).get(name)
         if func is None:
+            if not is_method and self.project is not None:
+                return self.project.closer_params(name)  # a function of another module of the project
             return frozenset()
         params = [a.arg for a in [*func.args.posonlyargs, *func.args.args]]
         offset = 1 if is_method and params and params[0] in {"self", "cls"} else 0
@@ -365,6 +407,8 @@ class ModuleAnalysis:
         attribute's container, or returns (``self._file = file``)."""
         func = (self.methods if is_method else self.functions).get(name)
         if func is None:
+            if not is_method and self.project is not None:
+                return self.project.keeper_params(name)  # a function of another module of the project
             return frozenset()
         params = [a.arg for a in [*func.args.posonlyargs, *func.args.args]]
         offset = 1 if is_method and params and params[0] in {"self", "cls"} else 0
@@ -424,22 +468,16 @@ class ModuleAnalysis:
             if any(site.fate is Fate.BOUND for site in sites.sites):
                 self._walk(scope, sites, summaries)
             if scope.is_generator and not scope.is_context_manager:
-                bound = [s for s in sites.sites if s.fate is Fate.BOUND]
-                for site in sites.sites:
-                    if site.iterated_by is not None and gen.body_yields(site.iterated_by):
-                        # for line in open(p): yield ... -- open across every yield of the loop
-                        site.open_across_yield = site.unprotected_yield = True
-                        bound.append(site)
+                info, bound = self._generator_facts(scope, sites)
                 facts.generator_sites.extend(bound)
-                info = gen.GeneratorInfo(scope.node.name)
-                info.holds_resource = any(s.open_across_yield for s in bound) or gen.holds_managed_resource_across_yield(
-                    scope, self.finder
-                )
-                info.infinite = gen.is_infinite(scope.nodes)
                 if self.functions.get(scope.node.name) is scope.node:
                     generator_infos[scope.node.name] = info
                 elif self.methods.get(scope.node.name) is scope.node:
                     method_generator_infos[scope.node.name] = info
+        for key in self.project_calls():
+            info = self.project.generator(key)  # a generator of another module of the project
+            if info is not None and key not in generator_infos:
+                generator_infos[key] = info
         holding = {n for n, i in {**generator_infos, **method_generator_infos}.items() if i.holds_resource}
         if holding:
             for scope in self.scopes_on_lines(self.text.lines_calling(holding)):
@@ -451,6 +489,31 @@ class ModuleAnalysis:
             facts.keras = KerasAnalysis(self.tree, self.imports, self.all_scopes()).run()
         return facts
 
+    def _generator_facts(self, scope: Scope, sites: ScopeSites) -> tuple[gen.GeneratorInfo, list[Site]]:
+        """Whether a generator function (whose sites are walked) holds a resource across a yield."""
+        bound = [s for s in sites.sites if s.fate is Fate.BOUND]
+        for site in sites.sites:
+            if site.iterated_by is not None and gen.body_yields(site.iterated_by):
+                # for line in open(p): yield ... -- open across every yield of the loop
+                site.open_across_yield = site.unprotected_yield = True
+                bound.append(site)
+        info = gen.GeneratorInfo(scope.node.name)
+        info.holds_resource = any(s.open_across_yield for s in bound) or gen.holds_managed_resource_across_yield(
+            scope, self.finder
+        )
+        info.infinite = gen.is_infinite(scope.nodes)
+        return info, bound
+
+    def generator_info(self, scope: Scope) -> gen.GeneratorInfo | None:
+        """The facts of one generator function, for the modules that import it."""
+        if not scope.is_generator or scope.is_context_manager:
+            return None
+        self.candidate_scopes()  # the module's factories first
+        sites = find_sites(scope, self.finder, self.parents)
+        if any(site.fate is Fate.BOUND for site in sites.sites):
+            self._walk(scope, sites, self.summaries())
+        return self._generator_facts(scope, sites)[0]
+
     def _walk(self, scope: Scope, sites: ScopeSites, summaries: Summaries) -> None:
         loaded = frozenset(n.id for n in scope.nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
         budget = walk_budget(scope)
@@ -461,6 +524,30 @@ class ModuleAnalysis:
             for site in sites.sites:  # too costly or too deep to follow: say nothing rather than guess
                 if site.fate is Fate.BOUND:
                     site.fate = Fate.ESCAPED
+
+
+def calls_of(source: str, imported) -> set[str]:
+    """Which of the ``imported`` names the text calls: ``name(`` gives ``name``,
+    ``name.attr(`` gives ``name.attr`` (literal searches, no regular expression per name)."""
+    found: set[str] = set()
+    for name in imported:
+        start = source.find(name)
+        while start != -1:
+            end = start + len(name)
+            before = source[start - 1] if start else " "
+            if not (before.isalnum() or before in "_."):
+                rest = source[end:end + 80].lstrip(" ")
+                if rest.startswith("("):
+                    found.add(name)
+                elif rest.startswith("."):
+                    match = CALLED_ATTRIBUTE.match(rest)
+                    if match:
+                        found.add(f"{name}.{match.group(1)}")
+            start = source.find(name, end)
+    return found
+
+
+CALLED_ATTRIBUTE = re.compile(r"\.(\w+)\s*\(")
 
 
 def innermost_scope_nodes(tree: ast.Module, lines: set[int]) -> list[ast.AST]:

@@ -924,6 +924,7 @@ def names_call(call: ast.Call, name: str) -> bool:
 def released_names(stmts: list[ast.stmt]) -> set[str]:
     """Names a block releases anywhere in it: ``x.close()``, ``with x``, ``closing(x)``, ``enter_context(x)``."""
     found: set[str] = set()
+    loops: list[ast.AST] = []
     for stmt in stmts:
         for node in ast.walk(stmt):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in {
@@ -936,6 +937,17 @@ def released_names(stmts: list[ast.stmt]) -> set[str]:
                 found.update(a.id for a in node.args if isinstance(a, ast.Name))
             elif isinstance(node, ast.withitem) and isinstance(node.context_expr, ast.Name):
                 found.add(node.context_expr.id)
+            elif isinstance(node, (ast.For, ast.AsyncFor)):
+                loops.append(node)
+    for loop in loops:
+        if assigned_names(loop.target) & found:
+            # for item in items: item.close() closes what items holds
+            iterable = loop.iter
+            while isinstance(iterable, ast.Call) and iterable.args and names_call(iterable, "reversed"):
+                iterable = iterable.args[0]
+            root = names.root_name(iterable)
+            if root:
+                found.add(root)
     return found
 
 

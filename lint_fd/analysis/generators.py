@@ -147,6 +147,9 @@ class GeneratorUse:
             return self.functions.get(func.id)
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in {"self", "cls"}:
             return self.methods.get(func.attr)
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id not in \
+                self.scope.local_names:
+            return self.functions.get(f"{func.value.id}.{func.attr}")  # from . import streams; streams.rows(p)
         return None
 
     def unclosed_calls(self) -> list[tuple[ast.Call, GeneratorInfo]]:

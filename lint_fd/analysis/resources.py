@@ -132,6 +132,8 @@ class SourceFinder:
         self.function_factories: dict[str, ResourceKind] = {}
         #: methods (any class of the module) that return a fresh resource: name -> kind
         self.method_factories: dict[str, ResourceKind] = {}
+        #: the project's other modules (:class:`~.project.ProjectImports`, set by the engine)
+        self.project = None
         #: functions defined inside a function that return a fresh resource:
         #: id(enclosing function node) -> {name: kind}
         self.nested_factories: dict[int, dict[str, ResourceKind]] = {}
@@ -218,6 +220,16 @@ class SourceFinder:
                 return nested[func.id]  # def load(p): return Image.open(p), defined in this function
         elif isinstance(func, ast.Name) and func.id in self.function_factories:
             return self.function_factories[func.id]
+        elif isinstance(func, ast.Name) and self.project is not None and func.id in self.project.imported:
+            return self.project.factory(func.id)  # from .io import load_image
+        if (
+            self.project is not None
+            and isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Name)
+            and func.value.id in self.project.imported
+            and func.value.id not in scope.local_names
+        ):
+            return self.project.factory(f"{func.value.id}.{func.attr}")  # from . import io; io.load_image(p)
         if (
             isinstance(func, ast.Attribute)
             and isinstance(func.value, ast.Name)

@@ -125,6 +125,8 @@ def local_callee(func: ast.AST, scope: Scope) -> tuple[str, bool] | None:
         return func.id, False
     if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in {"self", "cls"}:
         return func.attr, True
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id not in scope.local_names:
+        return f"{func.value.id}.{func.attr}", False  # a function of another module: helpers.close_all(f)
     return None
 
 
