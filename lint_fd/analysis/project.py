@@ -9,10 +9,16 @@ knows about its own functions: factories (return a fresh resource), closers and
 keepers (close or keep a parameter), and generators that hold a resource across
 a ``yield``. A module that cannot be read or parsed contributes nothing.
 
-Each module is parsed and analysed once per process (memo keyed by its path,
-size and modification time, and its content hash), and every file that used a
-module's facts records the module's content hash (:attr:`ProjectImports.dependencies`)
-so that the ``lint-fd`` result cache can tell when a finding went stale.
+Cost is kept small by asking late and cheaply: an import is resolved only when the
+file calls what it imports; a module is parsed only when the text of the called
+function could return or yield a resource (it names an opener, a configured
+factory, or calls another function that may); each answer is remembered per
+process, keyed by the module's content hash (a changed file is read again: its
+size and modification time are checked), and only a few parsed trees are kept
+alive at a time. Every file that used a module's facts records that module's
+content hash (:meth:`ProjectImports.dependencies`), and the ``lint-fd`` result
+cache re-checks those hashes before serving a cached result. The summaries
+themselves are not written to disk.
 """
 from __future__ import annotations
 
@@ -21,8 +27,6 @@ import hashlib
 import os
 import re
 import warnings
-
-from .imports import BUILTIN_NAMES
 from dataclasses import dataclass, field
 
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
@@ -34,6 +38,8 @@ MAX_MODULE_BYTES = 2_000_000
 NEXT_TOP_LEVEL = re.compile(r"\n(?=[^\s#)\]}])")
 #: ``name(`` in a function's text: what it calls
 CALLED_NAME = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\s*\(")
+#: ``from .pkg import a, b as c`` (also parenthesised over several lines): the names it binds
+RELATIVE_IMPORT = re.compile(r"^[ \t]*from[ \t]+\.[\w.]*[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)", re.M)
 #: how many summarised modules keep their tree in memory at once
 LIVE_ANALYSES = 4
 
@@ -193,11 +199,12 @@ class ModuleSummary:
         self.depth = depth
         self._analysis = None
         self._failed = False
-        self._functions: frozenset[str] | None = None
         self._factories: dict | None = None
         self._answers: dict[tuple[str, str], object] = {}
         self._may_open: bool | None = None
         self._dependencies: dict[str, str] = {module.path: module.digest}
+        self._defined: dict[str, bool] = {}
+        self._package_imports: frozenset[str] | None = None
 
     @property
     def analysis(self):
@@ -214,7 +221,6 @@ class ModuleSummary:
                 return None
             imports = ProjectImports(tree, self.module.path, self.settings, self.view, self.depth + 1)
             self._analysis = ModuleAnalysis(tree, self.module.source, self.settings, project=imports)
-            self._functions = frozenset(self._analysis.functions)
             self.view.keep_alive(self)
         return self._analysis
 
@@ -223,13 +229,15 @@ class ModuleSummary:
 
     def defines(self, name: str) -> bool:
         """Whether the module defines a function ``name`` (read from its text, then its tree)."""
-        source = self.module.source
-        if not any(f"{prefix}{name}(" in source for prefix in ("\ndef ", "\nasync def ")) and not \
-                source.startswith(f"def {name}("):
-            return False  # no top-level def of that name: a literal search before any parse
-        if self._functions is None and self.analysis is None:
-            return False
-        return name in (self._functions or ())
+        known = self._defined.get(name)
+        if known is None:
+            source = self.module.source
+            # a def at column 0 is a top-level function: a literal search, no parse
+            known = source.startswith(f"def {name}(") or any(
+                f"{prefix}{name}(" in source for prefix in ("\ndef ", "\nasync def ")
+            )
+            self._defined[name] = known
+        return known
 
     @property
     def may_open(self) -> bool:
@@ -298,13 +306,26 @@ class ModuleSummary:
             if "open" in block or any(f.rsplit(".", 1)[-1] in block for f in self.settings.resource_factories):
                 answer = True
             elif depth < MAX_DEPTH:
-                relative = "from ." in self.module.source
+                imported = self.package_imports
                 for called in set(CALLED_NAME.findall(block)) - {name}:
-                    if relative and called not in BUILTIN_NAMES or self.may_create(called, depth + 1):
-                        answer = True
+                    if called in imported or self.may_create(called, depth + 1):
+                        answer = True  # a call to a function of this module or its package that may
                         break
         self._answers[key] = answer
         return answer
+
+    @property
+    def package_imports(self) -> frozenset[str]:
+        """Names this module imports from its own package (``from .io import load``), by text."""
+        if self._package_imports is None:
+            found: set[str] = set()
+            for match in RELATIVE_IMPORT.finditer(self.module.source):
+                for part in match.group(1).replace("(", " ").replace(")", " ").split(","):
+                    words = part.split()
+                    if words:
+                        found.add(words[-1])  # the local name: `load` or `x as load`
+            self._package_imports = frozenset(found)
+        return self._package_imports
 
     def factory(self, name: str):
         if not self.may_open or not self.may_create(name) or not self.defines(name):
@@ -344,7 +365,8 @@ class ModuleSummary:
             self.factory(name)  # learns the generators that open something on the way
             if ("generator", name) not in self._answers:
                 return None  # a generator that opens nothing holds nothing
-        return self._ask("generator", name, lambda a: a.generator_info(a.scope_of(a.functions[name])), None)
+        return self._ask("generator", name, lambda a: a.generator_info(a.scope_of(a.functions[name]))
+                         if name in a.functions else None, None)
 
 
 class ProjectImports:
@@ -363,6 +385,7 @@ class ProjectImports:
         self.imported: dict[str, tuple[str | None, int, str | None]] = {}
         self._resolved: dict[str, tuple[str, str | None] | None] = {}
         self._used: dict[str, "ModuleSummary"] = {}
+        self._looked_up: dict[str, tuple | None] = {}
         self._root: str | None | bool = False
         for statement in getattr(tree, "body", []):
             if isinstance(statement, ast.ImportFrom):
@@ -419,6 +442,11 @@ class ProjectImports:
         return self._resolved[local]
 
     def _lookup(self, key: str) -> tuple["ModuleSummary", str] | None:
+        if key not in self._looked_up:
+            self._looked_up[key] = self._find_function(key)
+        return self._looked_up[key]
+
+    def _find_function(self, key: str) -> tuple["ModuleSummary", str] | None:
         alias, dot, attribute = key.partition(".")
         target = self._target(alias)
         if target is None:
@@ -431,9 +459,11 @@ class ProjectImports:
         elif name is None:
             return None
         summary = self.view.summary(path, self.settings, self.depth)
-        if summary is None or not summary.defines(name):
+        if summary is None:
             return None
-        self._used[path] = summary
+        self._used[path] = summary  # consulted: its content decides the answer, even "not defined here"
+        if not summary.defines(name):
+            return None
         return summary, name
 
     def is_known(self, key: str) -> bool:
