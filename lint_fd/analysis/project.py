@@ -41,7 +41,7 @@ CALLED_NAME = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\s*\(")
 #: ``from .pkg import a, b as c`` (also parenthesised over several lines): the names it binds
 RELATIVE_IMPORT = re.compile(r"^[ \t]*from[ \t]+\.[\w.]*[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)", re.M)
 #: how many summarised modules keep their tree in memory at once
-LIVE_ANALYSES = 4
+LIVE_ANALYSES = 1
 
 
 @dataclass
