@@ -504,11 +504,13 @@ class ModuleAnalysis:
         info.infinite = gen.is_infinite(scope.nodes)
         return info, bound
 
-    def generator_info(self, scope: Scope) -> gen.GeneratorInfo | None:
-        """The facts of one generator function, for the modules that import it."""
+    def generator_info(self, scope: Scope, learn_factories: bool = True) -> gen.GeneratorInfo | None:
+        """The facts of one generator function, for the modules that import it (the module's
+        factories are learnt first unless the caller learnt those the function calls)."""
         if not scope.is_generator or scope.is_context_manager:
             return None
-        self.candidate_scopes()  # the module's factories first
+        if learn_factories:
+            self.candidate_scopes()
         sites = find_sites(scope, self.finder, self.parents)
         if any(site.fate is Fate.BOUND for site in sites.sites):
             self._walk(scope, sites, self.summaries())

@@ -199,7 +199,6 @@ class ModuleSummary:
         self.depth = depth
         self._analysis = None
         self._failed = False
-        self._factories: dict | None = None
         self._answers: dict[tuple[str, str], object] = {}
         self._may_open: bool | None = None
         self._dependencies: dict[str, str] = {module.path: module.digest}
@@ -330,21 +329,34 @@ class ModuleSummary:
     def factory(self, name: str):
         if not self.may_open or not self.may_create(name) or not self.defines(name):
             return None
+        return self._ask("factory", name, lambda analysis: self._learn_factory(analysis, name, set()), None)
 
-        if self._factories is None:
-            self._factories = self._ask("factories", "", self._learn, {})
-        return self._factories.get(name)
+    def _learn_factory(self, analysis, name: str, seen: set[str]):
+        """Whether ``name`` is a factory, learning first the factories of this module it may
+        call (a factory of a factory): only the functions concerned are analysed."""
+        func = analysis.functions.get(name)
+        if func is None or name in seen:
+            return analysis.finder.function_factories.get(name)
+        seen.add(name)
+        analysis.summaries()
+        self._learn_callees(analysis, name, seen)
+        analysis._learn_factories([analysis.scope_of(func)])
+        return analysis.finder.function_factories.get(name)
 
-    def _learn(self, analysis) -> dict:
-        """The module's factories, and (while the tree is at hand) the facts of its
-        generator functions that open something: asked for next, usually."""
-        scopes = analysis.candidate_scopes()
-        if "yield" in self.module.source:
-            for scope in scopes:
-                node = scope.node
-                if scope.is_generator and analysis.functions.get(getattr(node, "name", None)) is node:
-                    self._answers[("generator", node.name)] = analysis.generator_info(scope)
-        return dict(analysis.finder.function_factories)
+    def _learn_callees(self, analysis, name: str, seen: set[str]) -> None:
+        if len(seen) > 4 * MAX_DEPTH:
+            return
+        for called in set(CALLED_NAME.findall(self._block(name) or "")) - {name}:
+            if called in analysis.functions and self.may_create(called):
+                self._learn_factory(analysis, called, seen)
+
+    def _generator_of(self, analysis, name: str):
+        func = analysis.functions.get(name)
+        if func is None:
+            return None
+        analysis.summaries()
+        self._learn_callees(analysis, name, {name})
+        return analysis.generator_info(analysis.scope_of(func), learn_factories=False)
 
     def closer_params(self, name: str) -> frozenset[int]:
         if not self.defines(name):
@@ -361,12 +373,7 @@ class ModuleSummary:
         if not self.may_open or "yield" not in self.module.source or not self.may_create(name) or \
                 not self.defines(name):
             return None
-        if self._factories is None:
-            self.factory(name)  # learns the generators that open something on the way
-            if ("generator", name) not in self._answers:
-                return None  # a generator that opens nothing holds nothing
-        return self._ask("generator", name, lambda a: a.generator_info(a.scope_of(a.functions[name]))
-                         if name in a.functions else None, None)
+        return self._ask("generator", name, lambda analysis: self._generator_of(analysis, name), None)
 
 
 class ProjectImports:
