@@ -2,6 +2,11 @@
 
 Nothing here imports the analysed code, TensorFlow or Pillow. Internal
 failures never escape: they become one LFD999 diagnostic on line 1.
+
+``filename``: the path of the file the source was read from. With it, the
+engine consults the project's other modules that the file imports (see
+:mod:`lint_fd.analysis.project`); without it (None, or no such file) the file
+is analysed alone. Every front end passes it, so every front end agrees.
 """
 from __future__ import annotations
 
@@ -14,11 +19,16 @@ from .diagnostics import INTERNAL_ERROR, SYNTAX_ERROR_CODE, Diagnostic, make
 from .settings import Settings
 
 
-def check_tree(tree: ast.AST, source: str, settings: Settings | None = None) -> list[Diagnostic]:
-    """Analyse an already parsed module (flake8 hands us its tree)."""
+def check_tree(tree: ast.AST, source: str, settings: Settings | None = None, *, filename: str | None = None,
+               dependencies: dict | None = None) -> list[Diagnostic]:
+    """Analyse an already parsed module (flake8 hands us its tree).
+
+    ``dependencies``, if given, receives ``{path: sha256}`` of the project modules
+    whose facts the result depends on (the ``lint-fd`` cache checks them)."""
     settings = settings or Settings()
     try:
-        found = analyze(tree, source, settings)
+        context = {} if filename is None else {"filename": filename, "dependencies": dependencies}
+        found = analyze(tree, source, settings, **context)
     except Exception as error:  # a bug in lint_fd (RecursionError included) must not stop the host tool
         found = [make(INTERNAL_ERROR.code, 1, 0, error=f"{type(error).__name__}: {error}")]
     return sorted(d for d in found if settings.enabled(d.code))
@@ -31,10 +41,13 @@ def parse(source: str | bytes, filename: str = "<unknown>") -> ast.Module:
         return ast.parse(source, filename=filename)
 
 
-def check_source(source: str | bytes, filename: str = "<unknown>", settings: Settings | None = None) -> list[Diagnostic]:
-    """Parse and analyse; a file that does not parse gets one E999 diagnostic."""
+def check_source(source: str | bytes, filename: str | None = None, settings: Settings | None = None, *,
+                 dependencies: dict | None = None) -> list[Diagnostic]:
+    """Parse and analyse; a file that does not parse gets one E999 diagnostic.
+
+    ``filename`` names the file (messages, and the project view when it is a real file)."""
     try:
-        tree = parse(source, filename)
+        tree = parse(source, filename or "<unknown>")
     except (SyntaxError, ValueError, MemoryError, RecursionError) as error:
         line = getattr(error, "lineno", None) or 1
         col = max((getattr(error, "offset", None) or 1) - 1, 0)
@@ -42,7 +55,7 @@ def check_source(source: str | bytes, filename: str = "<unknown>", settings: Set
         return [Diagnostic(line, col, SYNTAX_ERROR_CODE, message)]
     if isinstance(source, bytes):
         source = decode_source(source)
-    return check_tree(tree, source, settings)
+    return check_tree(tree, source, settings, filename=filename, dependencies=dependencies)
 
 
 def decode_source(data: bytes) -> str:

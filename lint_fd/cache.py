@@ -65,23 +65,33 @@ class Cache:
         return self.entries / key[:2] / f"{key[2:]}.json"
 
     def get(self, key: str) -> list[Diagnostic] | None:
-        """The cached diagnostics, or None on a miss (including any unusable entry)."""
+        """The cached diagnostics, or None on a miss (including any unusable entry, and an
+        entry whose result used a project module that has changed since)."""
         try:
             with open(self._path(key), "rb") as handle:
                 rows = json.load(handle)
+            if isinstance(rows, dict):  # {"rows": [...], "deps": {path: sha256}}
+                if not _dependencies_unchanged(rows["deps"]):
+                    raise ValueError("a project module it depends on changed")
+                rows = rows["rows"]
             found = [Diagnostic(int(line), int(col), str(code), str(message)) for line, col, code, message in rows]
-        except (OSError, ValueError, TypeError):
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
             self.misses += 1
             return None
         self.hits += 1
         return found
 
-    def put(self, key: str, diagnostics: list[Diagnostic]) -> None:
-        """Store a result; internal failures are not stored (they may be transient)."""
+    def put(self, key: str, diagnostics: list[Diagnostic], dependencies: dict | None = None) -> None:
+        """Store a result; internal failures are not stored (they may be transient).
+
+        ``dependencies`` ({path: sha256} of the project modules the result used) are
+        checked again by :meth:`get`."""
         if not self._writable or any(d.code == INTERNAL_ERROR.code for d in diagnostics):
             return
         target = self._path(key)
         rows = [[d.line, d.col, d.code, d.message] for d in diagnostics]
+        if dependencies:
+            rows = {"rows": rows, "deps": dict(dependencies)}
         try:
             self._prepare()
             target.parent.mkdir(exist_ok=True)
@@ -107,6 +117,17 @@ class Cache:
             if not marker.exists():
                 marker.write_text(text, encoding="utf-8")
         self._prepared = True
+
+
+def _dependencies_unchanged(dependencies: dict) -> bool:
+    for path, digest in dependencies.items():
+        try:
+            with open(path, "rb") as handle:
+                if hashlib.sha256(handle.read()).hexdigest() != digest:
+                    return False
+        except OSError:
+            return False
+    return True
 
 
 def _remove_quietly(path: str) -> None:

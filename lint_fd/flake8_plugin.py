@@ -66,7 +66,7 @@ class LintFdPlugin:
 
     def run(self) -> Iterator[tuple[int, int, str, type]]:
         try:
-            found = check_tree(self.tree, "".join(self.lines), self.settings)
+            found = check_tree(self.tree, "".join(self.lines), self.settings, filename=self.filename)
         except Exception as error:  # check_tree never raises; belt and braces for the host
             found = [make(INTERNAL_ERROR.code, 1, 0, error=f"{type(error).__name__}: {error}")]
         for diagnostic in found:

@@ -52,6 +52,7 @@ class _Engine:
         try:
             with node.stream() as stream:
                 source = decode_source(stream.read())
+            # node.file is the module's real path: the engine's project view starts from it
             filename = node.file or node.name
             found = [d for d in check_source(source, filename, self.settings) if d.code != SYNTAX_ERROR_CODE]
             return drop_per_file_ignored(found, filename, self.settings)

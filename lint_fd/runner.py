@@ -27,6 +27,8 @@ class FileResult:
     error: str | None = None
     cached: bool = False
     key: str | None = None  # the cache key of the checked bytes, when a cache is in use
+    #: {path: sha256} of the project modules whose facts the result depends on
+    dependencies: dict = field(default_factory=dict)
 
 
 def default_jobs() -> int:
@@ -123,10 +125,11 @@ def lint_file(path: str, settings: Settings, data: bytes | None = None, cache=No
     try:
         from . import api  # imported on the first miss: a run served by the cache never loads the engine
 
-        found = api.check_source(data, path, settings)
+        dependencies: dict = {}
+        found = api.check_source(data, path, settings, dependencies=dependencies)
         if found:
             found = apply_noqa(found, api.decode_source(data))
-        return FileResult(path, found, key=key)
+        return FileResult(path, found, key=key, dependencies=dependencies)
     except (Exception, RecursionError, MemoryError) as error:  # check_source already catches the engine's
         return FileResult(path, _internal_error(error))
 
@@ -191,7 +194,7 @@ def lint_paths(files: Sequence[str], settings: Settings, jobs: int = 1, cache=No
 
     def store(result: FileResult) -> None:
         if cache is not None and result.error is None and result.key is not None:
-            cache.put(result.key, result.diagnostics)
+            cache.put(result.key, result.diagnostics, result.dependencies)
         results.append(result)
         tick()
 

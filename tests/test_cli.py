@@ -38,7 +38,7 @@ PIL_SNIPPET = "from PIL import Image\ndef f(p):\n    img = Image.open(p)\n    re
 CALLS: list[str] = []
 
 
-def fake_analyze(tree, source, settings):
+def fake_analyze(tree, source, settings, **context):
     """LFD101 at every ``X.open(...)``, LFD104 at every ``temp()``, a crash at ``boom()``.
 
     The message of LFD101 echoes the configured resource factories, so that
@@ -397,7 +397,7 @@ def test_jobs_2_matches_jobs_1_with_fake_engine(project, fake_engine, capsys):
 
 @pytest.mark.skipif(not FORK, reason="the crashing fake engine reaches worker processes only through fork")
 def test_a_crashed_worker_costs_only_its_file(project, monkeypatch, capsys):
-    def crashing(tree, source, settings):
+    def crashing(tree, source, settings, **context):
         if "crash()" in source:
             os._exit(3)  # the worker dies as in a segfault: no exception, no result
         return fake_analyze(tree, source, settings)

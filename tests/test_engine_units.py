@@ -242,7 +242,8 @@ def test_innermost_scope_of_a_line():
     assert innermost(2) is tree
     assert innermost(5) is outer.body[0]
     assert innermost(6) is outer
-    assert innermost(8) is None  # a class body outside its methods is no scope of ours
+    assert innermost(7) is tree  # the class statement itself (decorators, bases) runs in the module
+    assert innermost(8) is tree.body[2]  # a class body outside its methods is a scope of its own
     assert innermost(10) is tree.body[2].body[1]
     assert {id(n) for n in innermost_scope_nodes(tree, {2, 5, 6, 10})} == {
         id(tree), id(outer.body[0]), id(outer), id(tree.body[2].body[1])

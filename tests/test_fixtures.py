@@ -39,8 +39,16 @@ import lint_fd.api
 from lint_fd.diagnostics import RULES, Diagnostic
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURE_DIRS = (ROOT / "fixtures" / "article", ROOT / "fixtures" / "rules", ROOT / "fixtures" / "realistic")
-FIXTURES = sorted(path for folder in FIXTURE_DIRS for path in folder.glob("*.py"))
+FIXTURE_DIRS = (
+    ROOT / "fixtures" / "article", ROOT / "fixtures" / "rules", ROOT / "fixtures" / "realistic",
+    ROOT / "fixtures" / "ownership",
+)
+#: a two-module project (pyproject.toml marks its root): linted with its real paths so that
+#: the engine's project view resolves its imports the same way in every door
+PROJECT_FIXTURE = ROOT / "fixtures" / "project"
+FIXTURES = sorted(
+    [path for folder in FIXTURE_DIRS for path in folder.glob("*.py")] + list(PROJECT_FIXTURE.rglob("*.py"))
+)
 DOORS = ("flake8", "pylint", "cli")
 SYMBOL_TO_CODE = {info.symbol: code for code, info in RULES.items()} | {"syntax-error": "E999"}
 EXPECT = re.compile(r"expect:\s*([A-Z]+[0-9]+(?:\s*,\s*[A-Z]+[0-9]+)*)\s*$")
@@ -224,14 +232,17 @@ def test_doors_agree(fixture: Path):
 def test_fixture_folders_are_known():
     """Every fixture file lives where the harness looks (no silently skipped folders)."""
     fix_pairs = ROOT / "fixtures" / "fix"  # before/after pairs of the fixer, checked by tests/test_fix.py
-    stray = [p for p in (ROOT / "fixtures").rglob("*.py") if p.parent not in FIXTURE_DIRS and p.parent != fix_pairs]
+    stray = [
+        p for p in (ROOT / "fixtures").rglob("*.py")
+        if p.parent not in FIXTURE_DIRS and p.parent != fix_pairs and not p.is_relative_to(PROJECT_FIXTURE)
+    ]
     assert not stray, f"fixtures outside {[str(d) for d in FIXTURE_DIRS]}: {stray}"
 
 
 # ----------------------------------------------------------------------------- the harness itself
 
 
-def fake_analyze(tree, source, settings):
+def fake_analyze(tree, source, settings, **context):
     """A fake engine: a ``# fake: CODE`` comment makes it report CODE on that line."""
     if "# fake: crash" in source:
         raise RuntimeError("fake engine crash")

@@ -24,7 +24,8 @@ from .flow import BudgetExceeded, FlowWalker, Summaries, held_names, released_na
 from .imports import ImportMap, bound_names, iter_scope
 from .keras import KerasAnalysis, KerasFindings
 from .resources import FILE, FILE_FACTORIES, IMAGE_FACTORIES, ResourceKind, Scope, SourceFinder, make_scope
-from .sites import CONTAINER_ADDERS, Fate, ScopeSites, Site, find_sites
+from .ownership import matches_setting
+from .sites import CONTAINER_ADDERS, Fate, ScopeSites, Site, find_sites, local_callee
 
 #: the flow walk's budget, in units of one statement visit per resource followed: it
 #: grows with the scope, and no scope gets less than the minimum
@@ -45,23 +46,19 @@ class ModuleFacts:
     keras: KerasFindings = field(default_factory=KerasFindings)
 
 
-def analyze(tree: ast.AST, source: str, settings: Settings) -> list[Diagnostic]:
-    """Analyse one module; see :mod:`lint_fd.rules` for what each code means."""
-    if not isinstance(tree, ast.Module):
+def analyze(tree: ast.AST, source: str, settings: Settings, filename: str | None = None,
+            dependencies: dict | None = None) -> list[Diagnostic]:
+    """Analyse one module; see :mod:`lint_fd.rules` for what each code means.
+
+    With the ``filename`` of a real file, the project's other modules it imports are
+    consulted (:mod:`lint_fd.analysis.project`); ``dependencies``, if given, receives the
+    content hash of each module whose facts were used, by path."""
+    analysis = _analysed(tree, source, settings, filename, dependencies)
+    if analysis is None:
         return []
-    if "open" not in source and "ImageDataGenerator" not in source and not kinds.may_mention_opener(source) and not any(
-        kinds.parse_factory(name)[0].rsplit(".", 1)[-1] in source for name in settings.resource_factories
-    ):  # the text prefilter: nothing here can open a resource
-        return []
-    limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, DEEP_NESTING_RECURSION_LIMIT))  # the walk recurses with the nesting
-    try:
-        facts = ModuleAnalysis(tree, source, settings).run()
-    finally:
-        sys.setrecursionlimit(limit)
     from ..rules import check_all
 
-    return check_all(facts, settings)
+    return check_all(analysis[0], settings)
 
 
 def analyze_facts(
@@ -69,24 +66,47 @@ def analyze_facts(
 ) -> tuple[ModuleFacts, ImportMap | None, list[Diagnostic]]:
     """:func:`analyze` that also hands back the facts behind the diagnostics (the sites, the
     generator calls, the Keras closes and loops) and the module's import map: the fixer
-    (:mod:`lint_fd.fix`) builds each rewrite from them instead of analysing again.
-    (``filename`` is for the project resolver: pass it on once the analysis takes it.)"""
-    if not isinstance(tree, ast.Module) or (
-        "open" not in source and "ImageDataGenerator" not in source and not any(
-            name.rsplit(".", 1)[-1] in source for name in settings.resource_factories
-        )
-    ):
+    (:mod:`lint_fd.fix`) builds each rewrite from them instead of analysing again."""
+    analysis = _analysed(tree, source, settings, filename, None)
+    if analysis is None:
         return ModuleFacts(), None, []
+    from ..rules import check_all
+
+    facts, imports = analysis
+    return facts, imports, check_all(facts, settings)
+
+
+def _analysed(tree: ast.AST, source: str, settings: Settings, filename: str | None,
+              dependencies: dict | None) -> tuple[ModuleFacts, ImportMap] | None:
+    """The facts of one module and its import map, or None when nothing in it can open a
+    resource (the text prefilter, and the project's factories it may call)."""
+    if not isinstance(tree, ast.Module):
+        return None
+    mentions = "open" in source or "ImageDataGenerator" in source or kinds.may_mention_opener(source) or any(
+        kinds.parse_factory(name)[0].rsplit(".", 1)[-1] in source for name in settings.resource_factories
+    )
+    project = None
+    if filename is not None and "import" in source:
+        from .project import project_imports
+
+        project = project_imports(tree, filename, settings)
+        if not mentions and project is not None and not any(
+            project.factory(key) is not None or getattr(project.generator(key), "holds_resource", False)
+            for key in calls_of(source, project.imported)
+        ):
+            project = None  # nothing here opens: only a call to the project's factories could
+    if not mentions and project is None:
+        return None
     limit = sys.getrecursionlimit()
-    sys.setrecursionlimit(max(limit, DEEP_NESTING_RECURSION_LIMIT))
+    sys.setrecursionlimit(max(limit, DEEP_NESTING_RECURSION_LIMIT))  # the walk recurses with the nesting
     try:
-        analysis = ModuleAnalysis(tree, source, settings)
+        analysis = ModuleAnalysis(tree, source, settings, project=project)
         facts = analysis.run()
     finally:
         sys.setrecursionlimit(limit)
-    from ..rules import check_all
-
-    return facts, analysis.imports, check_all(facts, settings)
+        if project is not None and dependencies is not None:
+            dependencies.update(project.dependencies())
+    return facts, analysis.imports
 
 
 class SourceText:
@@ -185,19 +205,26 @@ def _reads_global(definition: ast.stmt, name: str) -> bool:
 
 
 class ModuleAnalysis:
-    def __init__(self, tree: ast.Module, source: str, settings: Settings):
+    def __init__(self, tree: ast.Module, source: str, settings: Settings, project=None):
         self.tree = tree
+        #: the project's other modules this one imports (:class:`~.project.ProjectImports`), or None
+        self.project = project
         self.text = SourceText(source)
         self.settings = settings
         self.imports = ImportMap(tree)
-        self.finder = SourceFinder(self.imports, settings.resource_factories)
+        self.finder = SourceFinder(self.imports, settings.resource_factories, settings.keeper_functions,
+                                   settings.release_functions)
         self.parents: dict[ast.AST, ast.AST] = self.finder.parents
+        self.finder.project = project
+        self._project_called: set[str] | None = None
+        self._candidates: list[Scope] | None = None
         self.scopes: dict[int, Scope] = {}
         self.functions: dict[str, ast.AST] = {}
         self.methods: dict[str, ast.AST] = {}
         self.class_of: dict[int, ast.ClassDef] = {}
         self.definitions: list[ast.stmt] = []
         self._summaries: Summaries | None = None
+        self._enclosing: dict[int, ast.AST | None] | None = None
         for stmt in tree.body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 self.functions[stmt.name] = stmt
@@ -217,6 +244,8 @@ class ModuleAnalysis:
             scope = make_scope(node, self.class_of.get(id(node)), self.parents)
             if scope.is_module:
                 scope.escaping = NamesReadInFunctions(self.text, self.definitions)
+            elif isinstance(node, ast.ClassDef):
+                pass  # make_scope: every name a class body binds escapes
             else:
                 scope.escaping = frozenset(
                     name for n in scope.nodes if isinstance(n, (ast.Global, ast.Nonlocal)) for name in n.names
@@ -257,10 +286,27 @@ class ModuleAnalysis:
         names.update(kinds.parse_factory(name)[0].rsplit(".", 1)[-1] for name in self.settings.resource_factories)
         names.update(self.finder.function_factories)
         names.update(self.finder.method_factories)
+        for nested in self.finder.nested_factories.values():
+            names.update(nested)
+        names.update(key for key in self.project_calls() if self.project.factory(key) is not None)
         return names
+
+    def project_calls(self) -> set[str]:
+        """What this file calls of the project's other modules: ``load`` or ``io.load``."""
+        if self._project_called is None:
+            self._project_called = set()
+            project = self.project
+            if project:
+                self._project_called = calls_of(self.text.source, project.imported)
+        return self._project_called
 
     def candidate_scopes(self) -> list[Scope]:
         """Scopes that call a factory, learning the module's own factories until none is new."""
+        if self._candidates is None:
+            self._candidates = self._find_candidate_scopes()
+        return self._candidates
+
+    def _find_candidate_scopes(self) -> list[Scope]:
         self.summaries()
         seen: dict[int, Scope] = {}
         called: set[str] = set()
@@ -279,7 +325,7 @@ class ModuleAnalysis:
     def _learn_factories(self, scopes: list[Scope]) -> bool:
         learnt = False
         for scope in scopes:
-            if scope.is_module:
+            if scope.is_module or isinstance(scope.node, ast.ClassDef):
                 continue
             func = scope.node
             if self.functions.get(func.name) is func:
@@ -287,15 +333,40 @@ class ModuleAnalysis:
             elif self.methods.get(func.name) is func:
                 table = self.finder.method_factories
             else:
-                continue
-            if func.name in table:
+                table = None  # a nested function: a factory for the function that defines it
+            if table is not None and func.name in table:
                 continue
             kind = self._returned_resource(scope)
+            if kind is not None and table is None:
+                enclosing = self.enclosing_function(func)
+                if enclosing is None:
+                    continue
+                table = self.finder.nested_factories.setdefault(id(enclosing), {})
+                if func.name in table:
+                    continue
             if kind is not None:
+                base = kind.what.split(" returned by ")[0]  # a factory of a factory names the resource once
                 opener = f"with {func.name}(...) as x:" if kind.managed else kind.opener
-                table[func.name] = replace(kind, what=f"{kind.what} returned by {func.name}()", opener=opener)
+                table[func.name] = replace(kind, what=f"{base} returned by {func.name}()", opener=opener)
                 learnt = True
         return learnt
+
+    def enclosing_function(self, func: ast.AST) -> ast.AST | None:
+        """The function whose body defines ``func`` (None at module or class level)."""
+        if self._enclosing is None:
+            self._enclosing = {}
+            stack: list[tuple[ast.AST, ast.AST | None]] = [(self.tree, None)]
+            while stack:
+                node, owner = stack.pop()
+                for child in ast.iter_child_nodes(node):
+                    if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                        self._enclosing[id(child)] = owner
+                        stack.append((child, child))
+                    elif isinstance(child, ast.ClassDef):
+                        stack.append((child, None))
+                    elif isinstance(child, (ast.stmt, ast.excepthandler, ast.match_case)):
+                        stack.append((child, owner))
+        return self._enclosing.get(id(func))
 
     def _returned_resource(self, scope: Scope) -> ResourceKind | None:
         func = scope.node
@@ -342,15 +413,19 @@ class ModuleAnalysis:
         return self._summaries
 
     def is_module_function(self, name: str, is_method: bool) -> bool:
-        return name in (self.methods if is_method else self.functions)
+        if name in (self.methods if is_method else self.functions):
+            return True
+        return not is_method and self.project is not None and self.project.is_known(name)
 
     def closer_params(self, name: str, is_method: bool) -> frozenset[int]:
         func = (self.methods if is_method else self.functions).get(name)
         if func is None:
+            if not is_method and self.project is not None:
+                return self.project.closer_params(name)  # a function of another module of the project
             return frozenset()
         params = [a.arg for a in [*func.args.posonlyargs, *func.args.args]]
         offset = 1 if is_method and params and params[0] in {"self", "cls"} else 0
-        closed = released_names(func.body)
+        closed = released_names(func.body) | self._handed_to_closers(func)
         indexes = set()
         for index, param in enumerate(params[offset:]):
             if param in closed and self._closes_on_every_path(func, param):
@@ -362,6 +437,8 @@ class ModuleAnalysis:
         attribute's container, or returns (``self._file = file``)."""
         func = (self.methods if is_method else self.functions).get(name)
         if func is None:
+            if not is_method and self.project is not None:
+                return self.project.keeper_params(name)  # a function of another module of the project
             return frozenset()
         params = [a.arg for a in [*func.args.posonlyargs, *func.args.args]]
         offset = 1 if is_method and params and params[0] in {"self", "cls"} else 0
@@ -380,11 +457,29 @@ class ModuleAnalysis:
                         kept |= held_names(arg, self.finder, scope)
         return frozenset(index for index, param in enumerate(params[offset:]) if param in kept)
 
+    def _handed_to_closers(self, func: ast.AST) -> set[str]:
+        """Names ``func`` passes to a closing helper of the module or a ``release-functions``
+        entry (a helper calling a closing helper closes: the facts reach a fixpoint on demand)."""
+        scope = self.scope_of(func)
+        found: set[str] = set()
+        summaries = self.summaries()
+        for node in scope.nodes:
+            if not isinstance(node, ast.Call):
+                continue
+            local = local_callee(node.func, scope)
+            if local is not None and summaries.is_known(*local):
+                indexes = summaries.closer_params(*local)
+                found.update(a.id for i, a in enumerate(node.args) if i in indexes and isinstance(a, ast.Name))
+            elif self.finder.release_functions and matches_setting(
+                self.finder.qualify(node.func, scope), node.func, self.finder.release_functions
+            ):
+                found.update(a.id for a in node.args if isinstance(a, ast.Name))
+        return found
+
     def _closes_on_every_path(self, func: ast.AST, param: str) -> bool:
         scope = self.scope_of(func)
         site = Site(None, FILE, Fate.BOUND, aliases=frozenset({param}))
-        walker = FlowWalker(scope, self.finder, ScopeSites(), Summaries(lambda name, is_method: frozenset()),
-                            frozenset(), 10_000)
+        walker = FlowWalker(scope, self.finder, ScopeSites(), self.summaries(), frozenset(), 10_000)
         try:
             walker.run({site: frozenset({frozenset({param})})})
         except BudgetExceeded:
@@ -403,22 +498,16 @@ class ModuleAnalysis:
             if any(site.fate is Fate.BOUND for site in sites.sites):
                 self._walk(scope, sites, summaries)
             if scope.is_generator and not scope.is_context_manager:
-                bound = [s for s in sites.sites if s.fate is Fate.BOUND]
-                for site in sites.sites:
-                    if site.iterated_by is not None and gen.body_yields(site.iterated_by):
-                        # for line in open(p): yield ... -- open across every yield of the loop
-                        site.open_across_yield = site.unprotected_yield = True
-                        bound.append(site)
+                info, bound = self._generator_facts(scope, sites)
                 facts.generator_sites.extend(bound)
-                info = gen.GeneratorInfo(scope.node.name)
-                info.holds_resource = any(s.open_across_yield for s in bound) or gen.holds_managed_resource_across_yield(
-                    scope, self.finder
-                )
-                info.infinite = gen.is_infinite(scope.nodes)
                 if self.functions.get(scope.node.name) is scope.node:
                     generator_infos[scope.node.name] = info
                 elif self.methods.get(scope.node.name) is scope.node:
                     method_generator_infos[scope.node.name] = info
+        for key in self.project_calls():
+            info = self.project.generator(key)  # a generator of another module of the project
+            if info is not None and key not in generator_infos:
+                generator_infos[key] = info
         holding = {n for n, i in {**generator_infos, **method_generator_infos}.items() if i.holds_resource}
         if holding:
             for scope in self.scopes_on_lines(self.text.lines_calling(holding)):
@@ -430,6 +519,33 @@ class ModuleAnalysis:
             facts.keras = KerasAnalysis(self.tree, self.imports, self.all_scopes()).run()
         return facts
 
+    def _generator_facts(self, scope: Scope, sites: ScopeSites) -> tuple[gen.GeneratorInfo, list[Site]]:
+        """Whether a generator function (whose sites are walked) holds a resource across a yield."""
+        bound = [s for s in sites.sites if s.fate is Fate.BOUND]
+        for site in sites.sites:
+            if site.iterated_by is not None and gen.body_yields(site.iterated_by):
+                # for line in open(p): yield ... -- open across every yield of the loop
+                site.open_across_yield = site.unprotected_yield = True
+                bound.append(site)
+        info = gen.GeneratorInfo(scope.node.name)
+        info.holds_resource = any(s.open_across_yield for s in bound) or gen.holds_managed_resource_across_yield(
+            scope, self.finder
+        )
+        info.infinite = gen.is_infinite(scope.nodes)
+        return info, bound
+
+    def generator_info(self, scope: Scope, learn_factories: bool = True) -> gen.GeneratorInfo | None:
+        """The facts of one generator function, for the modules that import it (the module's
+        factories are learnt first unless the caller learnt those the function calls)."""
+        if not scope.is_generator or scope.is_context_manager:
+            return None
+        if learn_factories:
+            self.candidate_scopes()
+        sites = find_sites(scope, self.finder, self.parents)
+        if any(site.fate is Fate.BOUND for site in sites.sites):
+            self._walk(scope, sites, self.summaries())
+        return self._generator_facts(scope, sites)[0]
+
     def _walk(self, scope: Scope, sites: ScopeSites, summaries: Summaries) -> None:
         loaded = frozenset(n.id for n in scope.nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
         budget = walk_budget(scope)
@@ -440,6 +556,30 @@ class ModuleAnalysis:
             for site in sites.sites:  # too costly or too deep to follow: say nothing rather than guess
                 if site.fate is Fate.BOUND:
                     site.fate = Fate.ESCAPED
+
+
+def calls_of(source: str, imported) -> set[str]:
+    """Which of the ``imported`` names the text calls: ``name(`` gives ``name``,
+    ``name.attr(`` gives ``name.attr`` (literal searches, no regular expression per name)."""
+    found: set[str] = set()
+    for name in imported:
+        start = source.find(name)
+        while start != -1:
+            end = start + len(name)
+            before = source[start - 1] if start else " "
+            if not (before.isalnum() or before in "_."):
+                rest = source[end:end + 80].lstrip(" ")
+                if rest.startswith("("):
+                    found.add(name)
+                elif rest.startswith("."):
+                    match = CALLED_ATTRIBUTE.match(rest)
+                    if match:
+                        found.add(f"{name}.{match.group(1)}")
+            start = source.find(name, end)
+    return found
+
+
+CALLED_ATTRIBUTE = re.compile(r"\.(\w+)\s*\(")
 
 
 def innermost_scope_nodes(tree: ast.Module, lines: set[int]) -> list[ast.AST]:
@@ -459,13 +599,16 @@ def innermost_scope_nodes(tree: ast.Module, lines: set[int]) -> list[ast.AST]:
             if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
                 body_start = statement.body[0].lineno
                 if wanted[first] < body_start:  # decorator, default or annotation: the enclosing scope
-                    _found(found, None if class_body and scope is tree else scope)
+                    _found(found, scope)
                 if bisect.bisect_left(wanted, body_start) < len(wanted) and wanted[bisect.bisect_left(wanted, body_start)] <= end:
                     pending.append((statement.body, statement, False))
             elif isinstance(statement, ast.ClassDef):
-                pending.append((statement.body, scope, True))
+                body_start = statement.body[0].lineno
+                if wanted[first] < body_start:  # decorator, base class: the enclosing scope
+                    _found(found, scope)
+                pending.append((statement.body, statement, True))
             elif class_body:
-                _found(found, None if scope is tree else scope)
+                _found(found, scope)  # the class body is a scope of its own
             else:
                 children = _child_statements(statement)
                 if children:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 
 from . import names
 from .kinds import RELEASE_METHODS, dataset_names, detached_item, inherited_detached
+from .ownership import matches_setting, result_holds_arguments
 from .resources import Scope, SourceFinder, call_name
 from .sites import CONTAINER_ADDERS, KEEPING_METHOD_PREFIXES, ScopeSites, Site
 from .sites import local_callee
@@ -221,7 +222,7 @@ class FlowWalker:
         env = self.header(stmt, [stmt.test], env, flow)
         when_true, when_false = self.split(stmt.test, env)
         decision = self.truth_test(stmt.test)
-        if decision is not None and decision[3] == "identity":
+        if decision is not None and decision[3] in ("identity", "closed"):
             decision = None  # remembered: flags (`if should_close:`) and other tests (`if hasattr(fp, "read"):`)
         body = self.guarded(stmt.body, when_true, decision)
         orelse = self.guarded(stmt.orelse, when_false, _negated(decision))
@@ -650,29 +651,42 @@ class FlowWalker:
         if not env:
             return env, env
         decisions = [self.truth_test(test)] + identity_tests(test)
-        if isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And):
+        conjunction = isinstance(test, ast.BoolOp) and isinstance(test.op, ast.And)
+        if conjunction:
             decisions = [self.truth_test(value) for value in test.values]
+            # ``f is not None and not f.closed``: false as a whole only where every part holds
+            conjunction = all(decisions)
             decisions = [(n, positive, False, *rest) for n, positive, _, *rest in filter(None, decisions)]
         decisions = [d for d in decisions if d]
         if not decisions:
             return env, env
         when_true: Env = dict(env)
         when_false: Env = dict(env)
-        for name, positive, decisive, how, *_ in decisions:
+        all_hold: dict[Site, frozenset] = {}
+        for number, (name, positive, decisive, how, *_) in enumerate(decisions):
             for site, alias_sets in env.items():
-                # the resource itself: always truthy, never None, not any other object
-                sure_true = {a for a in alias_sets if name in a} if how != "expr" else set()
-                if how in ("truth", "expr"):
-                    sure_true |= {a for a in alias_sets if flag(name) in a}
-                    sure_false = {a for a in alias_sets if flag(name, False) in a and name not in a}
+                if how == "closed":
+                    # an open resource is not closed: ``f.closed`` is false wherever f is open
+                    sure_true, sure_false = set(), {a for a in alias_sets if name in a}
                 else:
-                    sure_false = set()
+                    # the resource itself: always truthy, never None, not any other object
+                    sure_true = {a for a in alias_sets if name in a} if how != "expr" else set()
+                    if how in ("truth", "expr"):
+                        sure_true |= {a for a in alias_sets if flag(name) in a}
+                        sure_false = {a for a in alias_sets if flag(name, False) in a and name not in a}
+                    else:
+                        sure_false = set()
                 holds = frozenset(sure_true) if positive else frozenset(sure_false)
                 fails = frozenset(sure_false) if positive else frozenset(sure_true)
                 if holds and decisive:
                     _remove(when_false, site, holds)
                 if fails:
                     _remove(when_true, site, fails)
+                if conjunction:
+                    all_hold[site] = holds if number == 0 else all_hold.get(site, frozenset()) & holds
+        for site, holds in all_hold.items():
+            if holds:
+                _remove(when_false, site, holds)
         return when_true, when_false
 
     def release_iterated(self, stmt, env: Env) -> Env:
@@ -825,9 +839,27 @@ def truth_test(test: ast.AST):
                 return left.id, isinstance(op, (ast.IsNot, ast.NotEq)), True, "identity"
     if isinstance(test, ast.Call) and isinstance(test.func, ast.Name) and test.func.id == "bool" and test.args:
         return truth_test(test.args[0])
+    closed = closed_test(test)
+    if closed is not None:
+        return closed
     # any other test: remembered by its text, valid until a name it reads is rebound
     read = frozenset(n.id for n in ast.walk(test) if isinstance(n, ast.Name))
     return "?" + ast.dump(test), True, True, "expr", read
+
+
+def closed_test(test: ast.AST):
+    """``f.closed`` (how = "closed"), ``f.closed is False``, ``f.closed == True``...:
+    (name, is_positive, True, "closed"), where positive means "true when f is closed"."""
+    if isinstance(test, ast.Attribute) and test.attr == "closed" and isinstance(test.value, ast.Name):
+        return test.value.id, True, True, "closed"
+    if isinstance(test, ast.Compare) and len(test.ops) == 1 and isinstance(test.comparators[0], ast.Constant):
+        value = test.comparators[0].value
+        inner = closed_test(test.left)
+        if inner is not None and isinstance(value, bool) and isinstance(test.ops[0], (ast.Is, ast.IsNot, ast.Eq,
+                                                                                        ast.NotEq)):
+            positive = value if isinstance(test.ops[0], (ast.Is, ast.Eq)) else not value
+            return inner[0], positive, True, "closed"
+    return None
 
 
 def identity_tests(test: ast.AST) -> list:
@@ -904,6 +936,7 @@ def released_names(stmts: list[ast.stmt], methods: frozenset[str] = RELEASE_METH
     """Names a block releases anywhere in it: ``x.close()`` (``cap.release()``: any of ``methods``),
     ``with x``, ``closing(x)``, ``enter_context(x)``."""
     found: set[str] = set()
+    loops: list[ast.AST] = []
     for stmt in stmts:
         for node in ast.walk(stmt):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in methods:
@@ -914,6 +947,17 @@ def released_names(stmts: list[ast.stmt], methods: frozenset[str] = RELEASE_METH
                 found.update(a.id for a in node.args if isinstance(a, ast.Name))
             elif isinstance(node, ast.withitem) and isinstance(node.context_expr, ast.Name):
                 found.add(node.context_expr.id)
+            elif isinstance(node, (ast.For, ast.AsyncFor)):
+                loops.append(node)
+    for loop in loops:
+        if assigned_names(loop.target) & found:
+            # for item in items: item.close() closes what items holds
+            iterable = loop.iter
+            while isinstance(iterable, ast.Call) and iterable.args and names_call(iterable, "reversed"):
+                iterable = iterable.args[0]
+            root = names.root_name(iterable)
+            if root:
+                found.add(root)
     return found
 
 
@@ -1016,17 +1060,21 @@ def held_names(expr: ast.AST, finder: SourceFinder, scope: Scope, containers=fro
         # the receiver of a method is not kept: img.convert() is a new image; other.wrap(img) may keep img
         qualified = finder.qualify(func, scope)
         if qualified in CONTAINER_COPIES:
-            return {name for arg in expr.args for name in held(arg) if name in containers}
+            found = {name for arg in expr.args for name in held(arg) if name in containers}
+            return found | {name for keyword in expr.keywords for name in held(keyword.value)}  # dict(stream=f)
         if names.is_reader_call(func, qualified):
             return set()
         kept_indexes = keeps(func) if keeps is not None else None
         if kept_indexes is not None:
             return {name for index, arg in enumerate(expr.args) if index in kept_indexes for name in held(arg)}
+        if not result_holds_arguments(func, qualified, finder, scope):
+            # a call lint_fd cannot see reads its arguments: its result does not carry them
+            return set()
         found: set[str] = set()
-        for arg in expr.args:
+        for arg in [*expr.args, *(keyword.value for keyword in expr.keywords)]:
             found |= held(arg)
-        for keyword in expr.keywords:
-            found |= held(keyword.value)
+            if isinstance(arg, ast.Attribute) and isinstance(arg.value, ast.Name) and arg.attr in BOUND_METHODS_KEPT:
+                found.add(arg.value.id)  # Thread(target=f.read): the object keeps the bound method
         return found
     return set()
 
@@ -1141,21 +1189,32 @@ class StatementFacts:
                         self.escaped |= walker.held(value)
                 return
         arguments = [*call.args, *(k.value for k in call.keywords)]
+        keeping_method = isinstance(func, ast.Attribute) and func.attr.lower().startswith(KEEPING_METHOD_PREFIXES)
+        if keeping_method:
+            receiver = names.root_name(func.value)
+            keeping_method = receiver is None or not names.is_local_container(receiver, scope)
+        qualified = walker.finder.qualify(func, scope)
+        if matches_setting(qualified, func, walker.finder.release_functions):
+            for arg in arguments:
+                self.released |= walker.held(arg)  # release-functions close what they receive
+            return
+        if matches_setting(qualified, func, walker.finder.keeper_functions):
+            for arg in arguments:
+                self.escaped |= walker.held(arg)  # keeper-functions take ownership
+            return
         for arg in arguments:
             if isinstance(arg, ast.Attribute) and isinstance(arg.value, ast.Name) and isinstance(arg.ctx, ast.Load):
                 if arg.attr in walker.finder.release_methods:
                     # stack.callback(f.close), atexit.register(f.close): closed by whoever calls it
                     self.released.add(arg.value.id)
-                elif arg.attr in BOUND_METHODS_KEPT:
-                    # tracer.setwriter(err.write): the bound method keeps the file alive elsewhere
+                elif arg.attr in BOUND_METHODS_KEPT and keeping_method:
+                    # tracer.setwriter(err.write): a setter keeps the bound method, and so the file;
+                    # executor.submit(f.read) only calls it
                     self.escaped.add(arg.value.id)
-        if isinstance(func, ast.Attribute) and func.attr.lower().startswith(KEEPING_METHOD_PREFIXES):
+        if keeping_method:
             # source.setByteStream(f), registry.register(img): a setter keeps what it is given
-            receiver = names.root_name(func.value)
-            if receiver is None or not names.is_local_container(receiver, scope):
-                for arg in arguments:
-                    self.escaped |= walker.held(arg)
-        qualified = walker.finder.qualify(func, scope)
+            for arg in arguments:
+                self.escaped |= walker.held(arg)
         if qualified == "builtins.setattr" and len(call.args) >= 3:
             self.escaped |= walker.held(call.args[2])
         local = local_callee(func, scope)

@@ -56,11 +56,25 @@ def holds_managed_resource_across_yield(scope: Scope, finder: SourceFinder) -> b
         for stmt in node.body:
             for inner in walk_scope_expr_deep(stmt):
                 if isinstance(inner, (ast.Yield, ast.YieldFrom)):
-                    value = inner.value
-                    if isinstance(inner, ast.Yield) and isinstance(value, ast.Name) and value.id in targets:
-                        continue  # `yield f` hands the file over; `yield from f` yields its lines
+                    if isinstance(inner, ast.Yield) and yielded_names(inner.value) & targets:
+                        # `yield f`, `yield path, f`, `yield {"stream": f}` hand the file over;
+                        # `yield from f` yields its lines
+                        continue
                     return True
     return False
+
+
+def yielded_names(value: ast.AST | None) -> set[str]:
+    """Names a yielded value hands over itself or inside a literal container."""
+    if isinstance(value, ast.Name):
+        return {value.id}
+    if isinstance(value, (ast.Tuple, ast.List, ast.Set)):
+        return set().union(*(yielded_names(e) for e in value.elts)) if value.elts else set()
+    if isinstance(value, ast.Dict):
+        return set().union(*(yielded_names(v) for v in value.values)) if value.values else set()
+    if isinstance(value, ast.Starred):
+        return yielded_names(value.value)
+    return set()
 
 
 def walk_scope_expr_deep(node: ast.AST):
@@ -133,6 +147,9 @@ class GeneratorUse:
             return self.functions.get(func.id)
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in {"self", "cls"}:
             return self.methods.get(func.attr)
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id not in \
+                self.scope.local_names:
+            return self.functions.get(f"{func.value.id}.{func.attr}")  # from . import streams; streams.rows(p)
         return None
 
     def unclosed_calls(self) -> list[tuple[ast.Call, GeneratorInfo]]:

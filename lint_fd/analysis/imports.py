@@ -60,6 +60,7 @@ class ImportMap:
 
     def _collect_definitions(self, tree: ast.Module) -> None:
         body = getattr(tree, "body", [])
+        aliases: dict[str, ast.AST | None] = {}
         for stmt in body:
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 self.module_defined.add(stmt.name)
@@ -69,6 +70,14 @@ class ImportMap:
                     for name in ast.walk(target):
                         if isinstance(name, ast.Name):
                             self.module_defined.add(name.id)
+                            # a name bound once, to a dotted name: ``open_image = Image.open``
+                            single = isinstance(stmt, ast.Assign) and target is name and name.id not in aliases
+                            aliases[name.id] = stmt.value if single else None
+        for name, value in aliases.items():
+            if isinstance(value, (ast.Name, ast.Attribute)) and name not in self.names:
+                qualified = self.qualify(value)
+                if qualified is not None and qualified != f"builtins.{name}":
+                    self.names[name] = qualified  # a module-level alias means what it names
 
     def qualify_name(self, name: str, local_names: frozenset[str] = frozenset(), local_imports=None) -> str | None:
         """The dotted name ``name`` stands for, or None when it is a plain local."""
@@ -139,6 +148,9 @@ def scope_nodes(root, parents: dict) -> list[ast.AST]:
         if parent is not None:
             parents[node] = parent
         if isinstance(node, scope_boundaries):
+            # decorators, defaults and base classes run in this scope; the body does not
+            for child in reversed(definition_header(node)):
+                push((child, node))
             continue
         # ast.iter_child_nodes without its generators, and without the Load/Store contexts
         children = []
@@ -153,6 +165,17 @@ def scope_nodes(root, parents: dict) -> list[ast.AST]:
         for child in reversed(children):
             push((child, node))
     return nodes
+
+
+def definition_header(node: ast.AST) -> list[ast.AST]:
+    """The expressions of a ``def`` or ``class`` statement evaluated where it stands:
+    decorators, default values, base classes and class keywords."""
+    header = list(node.decorator_list)
+    if isinstance(node, ast.ClassDef):
+        header += [*node.bases, *(keyword.value for keyword in node.keywords)]
+    else:
+        header += [*node.args.defaults, *(d for d in node.args.kw_defaults if d is not None)]
+    return header
 
 
 def bound_names(func: ast.AST, nodes=None) -> frozenset[str]:

@@ -17,8 +17,15 @@ from .resources import Scope
 
 KERAS_ROOTS = ("tensorflow.", "keras.", "tf_keras.", "keras_preprocessing.")
 FLOW_METHODS = frozenset({"flow", "flow_from_directory", "flow_from_dataframe"})
-TRANSPARENT_WRAPPERS = frozenset({"enumerate", "iter", "tqdm", "trange"})
-GENERATOR, ITERATOR = "generator", "iterator"
+#: wrappers that iterate exactly what their first argument yields: endless over an endless one
+TRANSPARENT_WRAPPERS = frozenset(
+    {"enumerate", "iter", "tqdm", "trange", "peekable", "seekable"}
+)
+#: wrappers that go on to their next argument when one ends: endless if any argument is
+CHAINING_WRAPPERS = frozenset({"chain"})
+#: ITERATOR: a Keras iterator itself (LFD201 on close); ENDLESS: a wrapper bound to a name that
+#: iterates one forever (``bar = tqdm(train_gen)``), with a close() of its own
+GENERATOR, ITERATOR, ENDLESS = "generator", "iterator", "endless"
 
 
 def is_image_data_generator(qualified: str | None) -> bool:
@@ -114,6 +121,8 @@ class KerasAnalysis:
                 return ITERATOR if self.kind_of(func.value, kinds, scope) == GENERATOR else None
             if isinstance(func, ast.Name) and func.id in self.iterator_functions and func.id not in kinds:
                 return ITERATOR
+            if self.wraps_endless(expr, kinds, scope):
+                return ENDLESS  # bar = tqdm(train_gen, file=sys.stdout): as endless as what it wraps
             if (
                 isinstance(func, ast.Attribute)
                 and isinstance(func.value, ast.Name)
@@ -130,14 +139,20 @@ class KerasAnalysis:
         return not loop_has_exit(loop) and not body_yields(loop)
 
     def iterates_forever(self, expr: ast.AST, kinds: dict[str, str], scope: Scope) -> bool:
-        if self.kind_of(expr, kinds, scope) == ITERATOR:
-            return True
-        if isinstance(expr, ast.Call):
-            func = expr.func
-            name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
-            if name in TRANSPARENT_WRAPPERS and expr.args:
-                return self.iterates_forever(expr.args[0], kinds, scope)
-            if name == "zip" and expr.args:
-                # zip stops with its shortest input: endless only if every input is endless
-                return all(self.iterates_forever(arg, kinds, scope) for arg in expr.args)
+        return self.kind_of(expr, kinds, scope) in (ITERATOR, ENDLESS)
+
+    def wraps_endless(self, call: ast.Call, kinds: dict[str, str], scope: Scope) -> bool:
+        """A pass-through wrapper (``tqdm``, ``enumerate``, ``iter``, ``itertools.chain``,
+        ``more_itertools.peekable``, ``zip``) over an endless iterator."""
+        func = call.func
+        name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+        if not call.args:
+            return False
+        if name in TRANSPARENT_WRAPPERS:
+            return self.iterates_forever(call.args[0], kinds, scope)
+        if name in CHAINING_WRAPPERS:
+            return any(self.iterates_forever(arg, kinds, scope) for arg in call.args)
+        if name == "zip":
+            # zip stops with its shortest input: endless only if every input is endless
+            return all(self.iterates_forever(arg, kinds, scope) for arg in call.args)
         return False

@@ -131,6 +131,21 @@ def may_mention_opener(source: str) -> bool:
     return any(module in source and any(name in source for name in names) for module, names in SHORT_NAMES.items())
 
 
+def may_call_opener(block: str, module_source: str) -> bool:
+    """Can ``block`` (a function's text) call one of the openers above, given its module's
+    text (where the imports are)? One of the opener modules is imported and one of its
+    opener names appears in the block."""
+    return any(
+        module in module_source and any(name in block for name in names) for module, names in SHORT_NAMES.items()
+    )
+
+
+def factory_names(entries) -> list[str]:
+    """The short names of ``resource-factories`` entries as calls spell them:
+    ``"mylib.io.open_store:shutdown"`` -> ``"open_store"``."""
+    return [parse_factory(entry)[0].rsplit(".", 1)[-1] for entry in entries]
+
+
 def parse_factory(entry: str) -> tuple[str, str]:
     """``"mylib.open_store:shutdown"`` -> ``("mylib.open_store", "shutdown")``; the method defaults to close."""
     name, _, method = entry.partition(":")

@@ -57,11 +57,3 @@ def is_reader_call(func: ast.AST, qualified: str | None) -> bool:
             return True
     name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
     return name in READER_NAMES
-
-
-def is_wrapper_call(func: ast.AST, qualified: str | None, finder) -> bool:
-    """A constructor call (``Response(f)``, ``TextIOWrapper(f)``): the new object keeps its argument."""
-    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-    if qualified in BUILTIN_PASS_THROUGH:
-        return True
-    return bool(name) and name[0].isupper() and not name.isupper()

@@ -18,6 +18,8 @@ FILE_FACTORIES = frozenset(
     {"builtins.open", "io.open", "codecs.open", "gzip.open", "bz2.open", "lzma.open", "_io.open"}
 )
 IMAGE_FACTORIES = frozenset({"PIL.Image.open"})
+#: file openers that also accept a file object: on a buffer or a borrowed file they open no descriptor
+MEMORY_CAPABLE_OPENERS = frozenset({"gzip.open", "bz2.open", "lzma.open"})
 PATH_CONSTRUCTORS = frozenset(
     {"pathlib.Path", "pathlib.PosixPath", "pathlib.WindowsPath", "pathlib.PurePath"}
 )
@@ -77,6 +79,11 @@ def make_scope(node: ast.AST, class_node: ast.ClassDef | None = None, parents: d
     if isinstance(node, ast.Module):
         scope = Scope(node, node.body, frozenset(), is_module=True)
         scope.nodes = scope_nodes(node.body, parents)
+    elif isinstance(node, ast.ClassDef):
+        # a class body: what it binds are class attributes, long-lived state that escapes
+        nodes = scope_nodes(node, parents)
+        local = bound_names(node, nodes)
+        scope = Scope(node, node.body, local, class_node, nodes=nodes, escaping=local)
     else:
         nodes = scope_nodes(node, parents)
         args = node.args
@@ -98,12 +105,17 @@ def _annotation_is_path(annotation: ast.AST) -> bool:
 class SourceFinder:
     """Decides whether a call creates a resource, given the module's names."""
 
-    def __init__(self, imports: ImportMap, extra_factories: tuple[str, ...] = ()):
+    def __init__(self, imports: ImportMap, extra_factories: tuple[str, ...] = (),
+                 keeper_functions: tuple[str, ...] = (), release_functions: tuple[str, ...] = ()):
         self.imports = imports
         #: resource-factories entries: dotted name -> release method (``mylib.open_store:close``)
         self.extra_factories = dict(kinds.parse_factory(entry) for entry in extra_factories)
         #: method names that release a resource: close, __exit__, release, and the configured ones
         self.release_methods = kinds.RELEASE_METHODS | frozenset(self.extra_factories.values())
+        #: the user's ``keeper-functions`` (take ownership of what they receive) and
+        #: ``release-functions`` (close what they receive), dotted or bare names
+        self.keeper_functions = frozenset(keeper_functions)
+        self.release_functions = frozenset(release_functions)
         #: child -> parent links of the scopes listed so far (filled by the engine)
         self.parents: dict[ast.AST, ast.AST] = {}
         #: what the module's own functions do with their arguments (set by the engine)
@@ -112,6 +124,11 @@ class SourceFinder:
         self.function_factories: dict[str, ResourceKind] = {}
         #: methods (any class of the module) that return a fresh resource: name -> kind
         self.method_factories: dict[str, ResourceKind] = {}
+        #: the project's other modules (:class:`~.project.ProjectImports`, set by the engine)
+        self.project = None
+        #: functions defined inside a function that return a fresh resource:
+        #: id(enclosing function node) -> {name: kind}
+        self.nested_factories: dict[int, dict[str, ResourceKind]] = {}
 
     # -- name helpers -------------------------------------------------------
     def qualify(self, expr: ast.AST, scope: Scope) -> str | None:
@@ -181,6 +198,8 @@ class SourceFinder:
             if qualified in FILE_FACTORIES:
                 if qualified == "builtins.open" and _opens_descriptor_number(call):
                     return None
+                if qualified in MEMORY_CAPABLE_OPENERS and self._opens_file_object(call, scope):
+                    return None  # gzip.open(io.BytesIO(data)): a layer over a buffer, no descriptor
                 return FILE
             opener = kinds.OPENERS.get(qualified)
             if opener is not None:
@@ -190,8 +209,22 @@ class SourceFinder:
         func = call.func
         if isinstance(func, ast.Attribute) and func.attr == "open" and self.is_path_expr(func.value, scope):
             return FILE
-        if isinstance(func, ast.Name) and func.id in self.function_factories and func.id not in scope.local_names:
+        if isinstance(func, ast.Name) and func.id in scope.local_names:
+            nested = self.nested_factories.get(id(scope.node))
+            if nested and func.id in nested:
+                return nested[func.id]  # def load(p): return Image.open(p), defined in this function
+        elif isinstance(func, ast.Name) and func.id in self.function_factories:
             return self.function_factories[func.id]
+        elif isinstance(func, ast.Name) and self.project is not None and func.id in self.project.imported:
+            return self.project.factory(func.id)  # from .io import load_image
+        if (
+            self.project is not None
+            and isinstance(func, ast.Attribute)
+            and isinstance(func.value, ast.Name)
+            and func.value.id in self.project.imported
+            and func.value.id not in scope.local_names
+        ):
+            return self.project.factory(f"{func.value.id}.{func.attr}")  # from . import io; io.load_image(p)
         if (
             isinstance(func, ast.Attribute)
             and isinstance(func.value, ast.Name)
@@ -215,7 +248,9 @@ class SourceFinder:
 
     def _opens_file_object(self, call: ast.Call, scope: Scope) -> bool:
         """``Image.open(io.BytesIO(data))`` or ``Image.open(f)`` on a managed file holds no descriptor of its own."""
-        arg = call.args[0] if call.args else next((k.value for k in call.keywords if k.arg == "fp"), None)
+        arg = call.args[0] if call.args else next(
+            (k.value for k in call.keywords if k.arg in {"fp", "filename", "fileobj"}), None
+        )
         if arg is None:
             return False
         return self._is_file_object(arg, call, scope)

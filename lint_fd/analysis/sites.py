@@ -15,6 +15,7 @@ import ast
 from dataclasses import dataclass, field
 from enum import Enum
 
+from .ownership import matches_setting, result_holds_arguments
 from .resources import ResourceKind, Scope, SourceFinder
 from . import names
 
@@ -94,8 +95,11 @@ def _mapped_opener(call: ast.Call, scope: Scope, finder: SourceFinder, parents) 
     if not (is_builtin_map or is_pool_map) or not call.args:
         return None
     opener = call.args[0]
-    probe = ast.Call(func=opener, args=[ast.Name("p", ast.Load())], keywords=[])
-    kind = finder.resource_kind(probe, scope)
+    if isinstance(opener, ast.Lambda) and isinstance(opener.body, ast.Call):
+        kind = finder.resource_kind(opener.body, scope)  # map(lambda p: Image.open(p), paths)
+    else:
+        probe = ast.Call(func=opener, args=[ast.Name("p", ast.Load())], keywords=[])
+        kind = finder.resource_kind(probe, scope)
     if kind is None:
         return None
     site = Site(call, kind, Fate.TEMPORARY, _statement_of(call, parents))
@@ -121,6 +125,8 @@ def local_callee(func: ast.AST, scope: Scope) -> tuple[str, bool] | None:
         return func.id, False
     if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in {"self", "cls"}:
         return func.attr, True
+    if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id not in scope.local_names:
+        return f"{func.value.id}.{func.attr}", False  # a function of another module: helpers.close_all(f)
     return None
 
 
@@ -185,6 +191,8 @@ def _classify(call: ast.Call, kind: ResourceKind, scope: Scope, finder: SourceFi
         site.fate = Fate.ESCAPED
     elif isinstance(parent, ast.Lambda):
         site.fate = Fate.ESCAPED
+    elif isinstance(parent, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        site.fate = Fate.ESCAPED  # a default value (decorator argument) lives as long as its function
     elif isinstance(parent, ast.Attribute):
         grand = parents.get(parent)
         if isinstance(grand, ast.Call) and grand.func is parent and parent.attr in finder.release_methods:
@@ -343,12 +351,23 @@ def _holder_fate(node: ast.AST, scope: Scope, finder: SourceFinder, parents) -> 
                 return Fate.BOUND, frozenset({root})
             return Fate.ESCAPED, frozenset()
         qualified = finder.qualify(func, scope)
+        if matches_setting(qualified, func, finder.keeper_functions):
+            return Fate.ESCAPED, frozenset()  # the user says it takes ownership
+        if matches_setting(qualified, func, finder.release_functions):
+            return Fate.RELEASED, frozenset()
         if names.is_reader_call(func, qualified):
             return Fate.BOUND, frozenset()
-        if names.is_wrapper_call(func, qualified, finder):
+        index = parent.args.index(node) if node in parent.args else None
+        local = local_callee(func, scope)
+        if local is not None and index is not None and finder.summaries is not None:
+            if index in finder.summaries.closer_params(*local):
+                return Fate.RELEASED, frozenset()
+            if index in finder.summaries.keeper_params(*local):
+                return Fate.ESCAPED, frozenset()
+        if result_holds_arguments(func, qualified, finder, scope):
             return _holder_fate(parent, scope, finder, parents)
-        if isinstance(parents.get(parent), (ast.Return, ast.Yield, ast.YieldFrom)):
-            return Fate.ESCAPED, frozenset()
+        # a call lint_fd cannot see reads what it is given, whatever becomes of its result:
+        # the resources are kept alive together for the statement, then dropped
         return Fate.BOUND, frozenset()
     return Fate.BOUND, frozenset()
 
@@ -361,6 +380,12 @@ def _classify_argument(site: Site, call: ast.AST, arg: ast.AST, scope: Scope, fi
     short = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
     if short == "enter_context" or qualified in {"contextlib.closing"} and isinstance(parents.get(call), ast.withitem):
         site.fate = Fate.MANAGED
+        return
+    if matches_setting(qualified, func, finder.keeper_functions):
+        site.fate = Fate.ESCAPED  # keeper-functions: the user says it takes ownership
+        return
+    if matches_setting(qualified, func, finder.release_functions):
+        site.fate = Fate.RELEASED  # release-functions: the user says it closes what it receives
         return
     if isinstance(func, ast.Attribute) and short in CONTAINER_ADDERS:
         root = names.root_name(func.value)
@@ -388,7 +413,7 @@ def _classify_argument(site: Site, call: ast.AST, arg: ast.AST, scope: Scope, fi
         if receiver is None or not names.is_local_container(receiver, scope):
             site.fate = Fate.ESCAPED  # source.setByteStream(open(p)): the receiver keeps it
             return
-    if qualified == "contextlib.closing" or names.is_wrapper_call(func, qualified, finder):
+    if result_holds_arguments(func, qualified, finder, scope):
         # a wrapper keeps the resource: it is as alive as the wrapper
         outer = _classify(call, site.kind, scope, finder, parents)
         site.fate = outer.fate
@@ -397,9 +422,6 @@ def _classify_argument(site: Site, call: ast.AST, arg: ast.AST, scope: Scope, fi
         site.statement = outer.statement
         site.iterated_by = outer.iterated_by
         return
-    # a lowercase function of unknown behaviour: it reads the resource and drops it
-    grand = parents.get(call)
-    if isinstance(grand, (ast.Return, ast.Yield, ast.YieldFrom)):
-        site.fate = Fate.ESCAPED  # it may hand back what it was given
-        return
+    # a function lint_fd cannot see reads the resource and does not own it, whatever
+    # becomes of its result (``return process(Image.open(p))`` hands back no image)
     site.fate = Fate.TEMPORARY

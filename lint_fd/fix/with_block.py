@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import ast
 
-from ..analysis.names import BUILTIN_PASS_THROUGH, is_wrapper_call
 from ..analysis.sites import Fate, Site
 from .context import FixContext, opens_context_manager
 from .plans import Plan, WrapRun
@@ -66,14 +65,21 @@ def _single_name_target(stmt) -> str | None:
     return None
 
 
+#: Context managers whose exit closes the object they wrap, so ``with wrapper(open(p)) as x:``
+#: closes the file. Not every owning wrapper qualifies: ``GzipFile(fileobj=f)``,
+#: ``ZipFile(f)`` and ``tarfile.open(fileobj=f)`` leave a passed file object open, and an
+#: arbitrary class of the user's code need not be a context manager at all.
+CLOSING_CONTEXT_WRAPPERS = frozenset({
+    "io.TextIOWrapper", "io.BufferedReader", "io.BufferedWriter", "io.BufferedRandom", "io.BufferedRWPair",
+    "contextlib.closing", "codecs.StreamReader", "codecs.StreamWriter", "codecs.StreamReaderWriter",
+})
+
+
 def _wraps(ctx: FixContext, value: ast.AST, call: ast.Call) -> bool:
-    """``io.TextIOWrapper(open(p))``: a wrapper (closing it closes what it wraps) around the call."""
+    """``io.TextIOWrapper(open(p))``: a wrapper whose exit closes what it wraps, around the call."""
     if not isinstance(value, ast.Call) or not any(arg is call for arg in value.args):
         return False
-    qualified = ctx.analysis.imports.qualify(value.func)
-    if qualified in BUILTIN_PASS_THROUGH:  # iter(f), enumerate(f): not closable
-        return False
-    return qualified == "contextlib.closing" or is_wrapper_call(value.func, qualified, None)
+    return ctx.analysis.imports.qualify(value.func) in CLOSING_CONTEXT_WRAPPERS
 
 
 def _is_close_of(stmt: ast.stmt, name: str) -> bool:

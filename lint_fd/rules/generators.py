@@ -12,12 +12,13 @@ class GeneratorResourceUnprotected(Rule):
     Inside a generator function, a resource (image, file, or a module factory's
     result) is open across a `yield` without `with` or a `try/finally` that
     closes it. A resource opened and closed between two `yield`s is not open
-    across one; yielding the resource itself hands it to the consumer and is
-    not flagged; `@contextlib.contextmanager` functions are context managers,
-    not generators in this sense. An `h5py.File` streamed group by group, a
-    tar shard yielding its members, a `cv2.VideoCapture` yielding frames are
-    the usual cases (a capture is released by `release()` in a `finally`
-    around the yields). It applies to every resource kind:
+    across one; yielding the resource itself, or a tuple, list or dict holding
+    it (`yield path, fh`, `yield {"stream": fh}`), hands it to the consumer and
+    is not flagged; `@contextlib.contextmanager` functions are context
+    managers, not generators in this sense. An `h5py.File` streamed group by
+    group, a tar shard yielding its members, a `cv2.VideoCapture` yielding
+    frames are the usual cases (a capture is released by `release()` in a
+    `finally` around the yields). It applies to every resource kind:
 
     {resource_kinds}
 
@@ -78,7 +79,11 @@ class GeneratorNotClosed(Rule):
     and is not closed on every path: neither `with contextlib.closing(g):`
     nor `g.close()` in a `finally`. Reported at the call that creates the
     generator object. A generator that is run to the end, returned or stored
-    is not flagged. The resource the generator holds may be of any kind:
+    is not flagged, nor is one that hands its resource to the consumer
+    (`yield fh`, `yield path, fh`). The generator function may live in
+    another module of the project (a relative import, or an absolute one
+    resolving under the project root): lint_fd reads that module, never
+    imports it. The resource the generator holds may be of any kind:
 
     {resource_kinds}
 

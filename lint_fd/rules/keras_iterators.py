@@ -72,7 +72,9 @@ class KerasIteratorUnboundedLoop(Rule):
     ## What it flags
 
     A `for` loop directly over a Keras `ImageDataGenerator` iterator (or
-    over `enumerate(it)` / `zip` of such iterators only) with no reachable
+    over `enumerate(it)` / `zip` of such iterators only, or over a
+    pass-through wrapper of one, inline or bound to a name first: `bar =
+    tqdm(it)`, `iter`, `itertools.chain`, `more_itertools.peekable`) with no reachable
     `break` of that loop, no `return` and no `raise` in its body, and no bound
     such as `itertools.islice(it, len(it))` or `zip(it, range(n))`. A loop
     whose body yields (a generator re-feeding batches) is not flagged, nor is

@@ -17,12 +17,24 @@ class ResourceNotClosed(Rule):
     rebinding such as `img = img.convert("RGB")` that drops the only name of
     the still-open original.
 
-    A resource that is returned, yielded, stored on an attribute or a global,
-    or put in a container that escapes is not flagged: its new owner closes it.
+    A resource that is returned, yielded (alone or in a tuple, list or dict),
+    stored on an attribute or a global, or put in a container that escapes is
+    not flagged: its new owner closes it. So is one passed to a function of
+    your project that closes or keeps its argument (other modules of the
+    project included), to a name listed under `release-functions` or
+    `keeper-functions`, or wrapped in an object that escapes (a CamelCase
+    constructor, `io.TextIOWrapper`, `contextlib.closing`, `tarfile.open(fileobj=f)`,
+    Flask `send_file`...). A close behind `if not f.closed:` counts.
     Data read out of an archive is not the archive: `x = data["x"]` of an npz
     archive and `h5["images"][i]` of an HDF5 file are arrays in memory, so
     returning them leaves the file with the function (`h5["images"]` itself is
     a dataset that keeps the file, and returning it hands the file on).
+
+    A function lint_fd cannot see (another library, a module outside the
+    project) reads what it is given; it does not take it, whatever becomes of
+    its result: `out = process(f); return out` leaves `f` open here, and so
+    does a bound method handed over as a callback (`executor.submit(f.read)`).
+    Lambdas, class bodies and default values are scopes like functions.
 
     ## Resource kinds
 
@@ -176,10 +188,17 @@ class ResourcesAccumulated(Rule):
 
     {resource_kinds}
 
-    Not flagged: closing them all later (`for im in images: im.close()`),
-    entering each into an `ExitStack`, keeping converted copies
-    (`Image.open(p).convert("RGB")` holds no descriptor), or handing the
-    whole container to its new owner (returned, stored on `self`).
+    Not flagged: closing them all later (`for im in images: im.close()`, or a
+    helper of the project that does), entering each into an `ExitStack`,
+    keeping converted copies (`Image.open(p).convert("RGB")` holds no
+    descriptor), or handing the whole container to its new owner (returned,
+    yielded, stored on `self`). Handing the list to a function of another
+    library is not handing it over: `out = process(images); return out`
+    returns what `process` made, while every image is still open here.
+    Factories of the project count wherever they are defined (a helper of
+    another module that returns `Image.open(p)`, a function defined inside
+    the loop's function, `open_image = Image.open`), and so does
+    `list(map(lambda p: Image.open(p), paths))`.
 
     ## Why it matters
 
@@ -245,10 +264,14 @@ class ResourceTemporary(Rule):
     A resource that is never bound to a name, used as a temporary:
     `Image.open(p).convert("RGB")`, `np.asarray(Image.open(p))`,
     `open(p).read()`, `json.load(open(p))`, `np.load("x.npz")["x"]`,
-    `zipfile.ZipFile(p).namelist()`. Only the garbage collector closes it.
+    `zipfile.ZipFile(p).namelist()`, `lambda p: open(p).read()`, a default
+    value `def f(text=open(p).read())`. Only the garbage collector closes it.
     `open(p, "a").close()` is closed at once and is not flagged; a temporary
-    that is returned or stored is handed on and is not flagged either.
-    It applies to every resource kind:
+    that is returned or stored is handed on and is not flagged either. Passed
+    to a function lint_fd cannot see, it is read, not handed on:
+    `return process(Image.open(p))` is flagged. `gzip.open(io.BytesIO(data))`
+    and `gzip.open(f)` on a file another owner manages open no descriptor and
+    are not resources. It applies to every resource kind:
 
     {resource_kinds}
 
