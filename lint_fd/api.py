@@ -17,6 +17,7 @@ from . import rules  # noqa: F401  (registers every rule)
 from .analysis.engine import analyze
 from .diagnostics import INTERNAL_ERROR, SYNTAX_ERROR_CODE, Diagnostic, make
 from .settings import Settings
+from .source import decode
 
 
 def check_tree(tree: ast.AST, source: str, settings: Settings | None = None, *, filename: str | None = None,
@@ -60,11 +61,4 @@ def check_source(source: str | bytes, filename: str | None = None, settings: Set
 
 def decode_source(data: bytes) -> str:
     """Decode bytes the way Python does (BOM, coding cookie), never failing."""
-    import io
-    import tokenize
-
-    try:
-        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
-        return data.decode(encoding)
-    except (SyntaxError, LookupError, UnicodeDecodeError):
-        return data.decode("utf-8", errors="replace")
+    return decode(data)
