@@ -38,7 +38,7 @@ class ResourceKind:
 
 IMAGE = ResourceKind("PIL image", 'with Image.open(...) as img:', is_image=True)
 FILE = ResourceKind("file", 'with open(...) as f:')
-NPZ = ResourceKind("npz archive", "with np.load(path) as data:", items="all")
+NPZ = ResourceKind("NumPy .npz archive", "with np.load(path) as data:", items="all")
 HDF5 = ResourceKind("HDF5 file", 'with h5py.File(path, "r") as h5:', items="sliced")
 ZIP = ResourceKind("zip archive", "with zipfile.ZipFile(path) as archive:")
 TAR = ResourceKind("tar archive", "with tarfile.open(path) as archive:")
