@@ -161,6 +161,11 @@ class FlowWalker:
         for env in flow.exc.values():
             for site in env:
                 site.leaked_error = True
+        for site in self.sites.sites:
+            # left open after a handled exception, and closed or handed on nowhere: no release was
+            # skipped by an error, the function just ends with it open (``except StopIteration: break``)
+            if site.lost_after_handler and not (site.released or site.escaped):
+                site.leaked_normal = True
         return flow
 
     # -- blocks -------------------------------------------------------------
@@ -807,6 +812,7 @@ def lose(site: Site, aliases: frozenset) -> None:
     """The resource is left open on this path: on a normal path (LFD101) or after an exception."""
     if EXCEPTION_PATH in aliases:
         site.leaked_error = True
+        site.lost_after_handler = True
     else:
         site.leaked_normal = True
 

@@ -42,6 +42,7 @@ class Site:
     contained: bool = False
     leaked_normal: bool = False
     leaked_error: bool = False
+    lost_after_handler: bool = False  # left open by a path that went through an ``except`` and went on
     escaped: bool = False
     released: bool = False
     walrus: bool = False
