@@ -214,6 +214,8 @@ class ModuleSummary:
         self._dependencies: dict[str, str] = {module.path: module.digest}
         self._defined: dict[str, bool] = {}
         self._package_imports: frozenset[str] | None = None
+        self._yields: bool | None = None
+        self._opener_names: tuple[str, ...] | None = None
 
     @property
     def analysis(self):
@@ -334,7 +336,7 @@ class ModuleSummary:
         block = self._code(name)
         answer = False
         if block is not None and ("return" in block or "yield" in block):
-            if "open" in block or kinds.may_call_opener(block, self.module.source) or any(
+            if "open" in block or any(opener in block for opener in self.opener_names) or any(
                 name in block for name in kinds.factory_names(self.settings.resource_factories)
             ):
                 answer = True
@@ -346,6 +348,23 @@ class ModuleSummary:
                         break
         self._answers[key] = answer
         return answer
+
+    @property
+    def yields(self) -> bool:
+        """Whether the module's text says ``yield`` anywhere (searched once)."""
+        if self._yields is None:
+            self._yields = "yield" in self.module.source
+        return self._yields
+
+    @property
+    def opener_names(self) -> tuple[str, ...]:
+        """The openers' short names a function of this module could call: those of the opener
+        modules its text mentions (:func:`~.kinds.may_call_opener`, the modules searched once)."""
+        if self._opener_names is None:
+            source = self.module.source
+            self._opener_names = tuple(
+                sorted({name for module, names in kinds.SHORT_NAMES.items() if module in source for name in names}))
+        return self._opener_names
 
     @property
     def package_imports(self) -> frozenset[str]:
@@ -404,8 +423,7 @@ class ModuleSummary:
 
     def generator(self, name: str):
         """The :class:`GeneratorInfo` of a generator function of the module, or None."""
-        if not self.may_open or "yield" not in self.module.source or not self.may_create(name) or \
-                not self.defines(name):
+        if not self.may_open or not self.yields or not self.may_create(name) or not self.defines(name):
             return None
         return self._ask("generator", name, lambda analysis: self._generator_of(analysis, name), None)
 
