@@ -333,12 +333,14 @@ class ModuleSummary:
         if key in self._answers:
             return self._answers[key]
         self._answers[key] = False  # recursion guard
-        block = self._code(name)
+        block = self._block(name)
+        if block is not None and self._names_opener(block):
+            # what the code names, the raw text names too: the docstring and comments are
+            # taken out (a tokenize) only for a function whose raw text passes
+            block = self._code(name)
         answer = False
         if block is not None and ("return" in block or "yield" in block):
-            if "open" in block or any(opener in block for opener in self.opener_names) or any(
-                name in block for name in kinds.factory_names(self.settings.resource_factories)
-            ):
+            if self._names_opener(block):
                 answer = True
             elif depth < MAX_DEPTH:
                 imported = self.package_imports
@@ -348,6 +350,12 @@ class ModuleSummary:
                         break
         self._answers[key] = answer
         return answer
+
+    def _names_opener(self, text: str) -> bool:
+        """Whether ``text`` names ``open``, an opener of a module the module mentions, or a
+        configured factory."""
+        return "open" in text or any(opener in text for opener in self.opener_names) or any(
+            name in text for name in kinds.factory_names(self.settings.resource_factories))
 
     @property
     def yields(self) -> bool:
