@@ -802,8 +802,8 @@ MAPPING_FACTORIES = frozenset({"dict", "defaultdict", "OrderedDict", "Counter"})
 def mapping_names(scope: Scope) -> set[str]:
     """Local names bound to a dict (literal, comprehension or constructor)."""
     found = set()
-    for node in scope.nodes:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+    for node in scope.of_type(ast.Assign):
+        if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             value = node.value
             if isinstance(value, (ast.Dict, ast.DictComp)) or (
                 isinstance(value, ast.Call) and (call_name(value) in MAPPING_FACTORIES)
