@@ -128,3 +128,38 @@ def test_root_and_resolution(tmp_path):
     assert view.resolve(importer, "mod", 1, None) == str(module)
     assert view.resolve(importer, None, 1, None) == str(tmp_path / "proj/src/pkg/__init__.py")
     assert view.resolve(importer, "numpy", 0, root) is None
+
+
+def test_a_function_whose_only_open_is_in_its_docstring_or_comments_is_not_parsed(tmp_path):
+    """The text test before a parse reads code, not prose: ``open`` in a docstring, a comment
+    or a string literal cannot make a factory, so that module is never parsed for it; a real
+    ``open`` call (even after a string holding ``#`` on the same line) still is a factory."""
+    (tmp_path / "pyproject.toml").write_text("")
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "io.py").write_text(textwrap.dedent('''\
+        def describe(path):
+            """Reads nothing: callers open(path) themselves."""
+            # not open(path) either
+            return "open(" + str(path)
+
+
+        def load(path):
+            mode = "r#"; return open(path, mode)
+    '''))
+    main = tmp_path / "pkg" / "main.py"
+    main.write_text(textwrap.dedent('''\
+        from .io import describe, load
+
+
+        def run(p):
+            describe(p)
+            f = load(p)  # expect: LFD101
+            f = None
+    '''))
+    view = ProjectView()
+    summary = view.summary(str(tmp_path / "pkg" / "io.py"), Settings(strict=True), 0)
+    assert summary.may_create("describe") is False
+    assert summary.may_create("load") is True
+    found = {(d.line, d.code) for d in check_source(main.read_text(), str(main), Settings(strict=True))}
+    assert found == parse_expectations(main.read_text())

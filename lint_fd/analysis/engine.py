@@ -248,9 +248,9 @@ class ModuleAnalysis:
                 pass  # make_scope: every name a class body binds escapes
             else:
                 scope.escaping = frozenset(
-                    name for n in scope.nodes if isinstance(n, (ast.Global, ast.Nonlocal)) for name in n.names
+                    name for n in scope.of_type(ast.Global, ast.Nonlocal) for name in n.names
                 )
-                scope.is_generator = gen.is_generator_function(scope.nodes)
+                scope.is_generator = bool(scope.of_type(ast.Yield, ast.YieldFrom))
                 scope.is_context_manager = gen.is_context_manager(node)
                 self.imports.add_imports(
                     (n for n in scope.nodes if isinstance(n, (ast.Import, ast.ImportFrom))), into=scope.imports
@@ -547,7 +547,7 @@ class ModuleAnalysis:
         return self._generator_facts(scope, sites)[0]
 
     def _walk(self, scope: Scope, sites: ScopeSites, summaries: Summaries) -> None:
-        loaded = frozenset(n.id for n in scope.nodes if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Load))
+        loaded = frozenset(n.id for n in scope.of_type(ast.Name) if isinstance(n.ctx, ast.Load))
         budget = walk_budget(scope)
         walker = FlowWalker(scope, self.finder, sites, summaries, loaded, budget)
         try:

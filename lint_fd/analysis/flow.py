@@ -146,6 +146,8 @@ class FlowWalker:
         self._index_cache: dict[int, tuple[Env, dict]] = {}
         self._released_cache: dict[int, set[str]] = {}
         self._truth_cache: dict[int, tuple | None] = {}
+        self._held_cache: dict[tuple[int, int], frozenset[str]] = {}
+        self._raise_plans: dict[tuple[int, int], tuple] = {}
         #: flags known true on the current path: ``if should_close: f = open(p)`` (see :func:`flag`)
         self.conditions: list[tuple[str, bool]] = []
         #: name -> keys of the remembered tests that read it (rebinding the name forgets them)
@@ -435,14 +437,16 @@ class FlowWalker:
             env = self.drop_names(env, facts.escaped, as_release=False)
         if facts.yields:
             self.yield_point(env)
-        if facts.return_value is not None:
-            returned = self.held(facts.return_value)
-            for site, alias_sets in env.items():
-                if any(aliases & returned for aliases in alias_sets):
-                    site.returned = True
-            env = self.drop_names(env, returned, as_release=False)
-        bindings = [(targets, self.held(value)) for targets, value in facts.bindings]
-        env = self.rebind(env, facts.killed, bindings)
+        if env:  # with nothing open, what a value holds cannot matter: skip computing it
+            if facts.return_value is not None:
+                returned = self.held(facts.return_value)
+                for site, alias_sets in env.items():
+                    if any(aliases & returned for aliases in alias_sets):
+                        site.returned = True
+                env = self.drop_names(env, returned, as_release=False)
+            if facts.bindings or facts.killed:
+                bindings = [(targets, self.held(value)) for targets, value in facts.bindings]
+                env = self.rebind(env, facts.killed, bindings)
         for name, truthy in facts.flags_set:
             env = self.set_flag(env, name, truthy)
         for container, value in facts.container_adds:
@@ -487,11 +491,17 @@ class FlowWalker:
             found = self._released_cache[key] = released_names(stmts, self.finder.release_methods)
         return found
 
-    def held(self, expr: ast.AST | None) -> set[str]:
+    def held(self, expr: ast.AST | None) -> frozenset[str]:
+        """:func:`held_names` of ``expr``, computed once per expression while the set of
+        containers (the only input that changes during the walk; it only grows) stays the same."""
         if expr is None:
-            return set()
-        return held_names(expr, self.finder, self.scope, self.containers - self.mappings, self.local_keeps,
-                          self.detached)
+            return frozenset()
+        key = (id(expr), len(self.containers))
+        found = self._held_cache.get(key)
+        if found is None:
+            found = self._held_cache[key] = frozenset(held_names(
+                expr, self.finder, self.scope, self.containers - self.mappings, self.local_keeps, self.detached))
+        return found
 
     def local_keeps(self, func: ast.AST) -> frozenset[int] | None:
         """What a call to a function of this module may hand back or store, by argument index."""
@@ -729,10 +739,36 @@ class FlowWalker:
 
     def raise_kind_of(self, exprs: list[ast.AST], env: Env) -> str | None:
         """``io`` for I/O methods of a resource (``f.read()``), ``any`` for other calls, None if nothing can raise."""
-        nodes = self.nodes_of(exprs)
-        alias_names = {n for sets in env.values() for aliases in sets for n in aliases}
-        alias_names |= {n.target.id for n in nodes if isinstance(n, ast.NamedExpr)}
+        key = (id(exprs[0]), len(exprs)) if exprs else (0, 0)
+        plan = self._raise_plans.get(key)
+        if plan is None:
+            plan = self._raise_plans[key] = self._raise_plan(exprs)
+        steps, walrus_targets = plan
         kind = None
+        alias_names = None
+        for step, root in steps:
+            if step is _RAISES:
+                return "any"
+            if step is _ADDS and kind is None:
+                continue
+            if alias_names is None:
+                alias_names = {n for sets in env.values() for aliases in sets for n in aliases}
+                alias_names.update(walrus_targets)
+            if root in alias_names:
+                kind = "io"
+                continue
+            return "any"
+        return kind
+
+    def _raise_plan(self, exprs: list[ast.AST]) -> tuple[tuple, tuple]:
+        """What :meth:`raise_kind_of` needs of a statement, which does not depend on the state:
+        the calls that may raise, in order, each either sure to (``_RAISES``) or raising only
+        I/O errors when its receiver (``root``) names an open resource (``_CALLS``; ``_ADDS``
+        for a container's adder, which counts only after an I/O call); and the walrus
+        targets, which name open resources for the rest of the statement."""
+        nodes = self.nodes_of(exprs)
+        walrus = tuple(n.target.id for n in nodes if isinstance(n, ast.NamedExpr))
+        steps: list[tuple] = []
         opening: set[int] = set()  # (f := open(p)): the open itself is not a failure with f open
         for node in nodes:
             if isinstance(node, ast.NamedExpr) and isinstance(node.value, ast.Call):
@@ -740,7 +776,8 @@ class FlowWalker:
             if id(node) in opening:
                 continue
             if isinstance(node, ast.Await):
-                return "any"
+                steps.append((_RAISES, None))
+                break
             if not isinstance(node, ast.Call):
                 continue
             func = node.func
@@ -752,13 +789,16 @@ class FlowWalker:
                 continue
             if isinstance(func, ast.Name) and func.id in PURE_BUILTINS and func.id not in self.scope.local_names:
                 continue
-            if isinstance(func, ast.Attribute) and func.attr in CONTAINER_ADDERS and kind is None:
+            if isinstance(func, ast.Attribute):
+                steps.append((_ADDS if func.attr in CONTAINER_ADDERS else _CALLS, names.root_name(func.value)))
                 continue
-            if isinstance(func, ast.Attribute) and names.root_name(func.value) in alias_names:
-                kind = kind or "io"
-                continue
-            return "any"
-        return kind
+            steps.append((_RAISES, None))
+            break
+        return tuple(steps), walrus
+
+
+#: steps of a raise plan (see :meth:`FlowWalker._raise_plan`)
+_RAISES, _CALLS, _ADDS = "raises", "calls", "adds"
 
 
 MAPPING_FACTORIES = frozenset({"dict", "defaultdict", "OrderedDict", "Counter"})
@@ -767,8 +807,8 @@ MAPPING_FACTORIES = frozenset({"dict", "defaultdict", "OrderedDict", "Counter"})
 def mapping_names(scope: Scope) -> set[str]:
     """Local names bound to a dict (literal, comprehension or constructor)."""
     found = set()
-    for node in scope.nodes:
-        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+    for node in scope.of_type(ast.Assign):
+        if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             value = node.value
             if isinstance(value, (ast.Dict, ast.DictComp)) or (
                 isinstance(value, ast.Call) and (call_name(value) in MAPPING_FACTORIES)

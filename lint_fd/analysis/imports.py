@@ -178,8 +178,9 @@ def definition_header(node: ast.AST) -> list[ast.AST]:
     return header
 
 
-def bound_names(func: ast.AST, nodes=None) -> frozenset[str]:
-    """Names bound locally in a function (parameters, assignments, imports, defs)."""
+def bound_names(func: ast.AST, nodes=None, by_type: dict | None = None) -> frozenset[str]:
+    """Names bound locally in a function (parameters, assignments, imports, defs); ``by_type``:
+    the same ``nodes`` grouped by class (only the binding kinds are then read)."""
     names: set[str] = set()
     args = getattr(func, "args", None)
     if args is not None:
@@ -187,6 +188,8 @@ def bound_names(func: ast.AST, nodes=None) -> frozenset[str]:
             if arg is not None:
                 names.add(arg.arg)
     declared_global: set[str] = set()
+    if by_type is not None:
+        nodes = [node for kind in BINDING_NODES for node in by_type.get(kind, ())]
     for node in nodes if nodes is not None else iter_scope(func):
         if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
             names.add(node.id)
@@ -201,6 +204,11 @@ def bound_names(func: ast.AST, nodes=None) -> frozenset[str]:
         elif isinstance(node, ast.ExceptHandler) and node.name:
             names.add(node.name)
     return frozenset(names - declared_global)
+
+
+#: the kinds of node that bind a name in their scope (see :func:`bound_names`)
+BINDING_NODES = (ast.Name, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom,
+                 ast.Global, ast.Nonlocal, ast.ExceptHandler)
 
 
 def iter_scope(scope: ast.AST):

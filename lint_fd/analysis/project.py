@@ -15,7 +15,7 @@ function could return or yield a resource (it names an opener, a configured
 factory, or calls another function that may); each answer is remembered per
 process, keyed by the module's content hash (a changed file is read again: its
 size and modification time are checked), and only a few parsed trees are kept
-alive at a time. Every file that used a module's facts records that module's
+alive at a time (the most recently asked). Every file that used a module's facts records that module's
 content hash (:meth:`ProjectImports.dependencies`), and the ``lint-fd`` result
 cache re-checks those hashes before serving a cached result. The summaries
 themselves are not written to disk.
@@ -24,8 +24,10 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import io
 import os
 import re
+import tokenize
 import warnings
 from dataclasses import dataclass, field
 
@@ -42,8 +44,11 @@ NEXT_TOP_LEVEL = re.compile(r"\n(?=[^\s#)\]}])")
 CALLED_NAME = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\s*\(")
 #: ``from .pkg import a, b as c`` (also parenthesised over several lines): the names it binds
 RELATIVE_IMPORT = re.compile(r"^[ \t]*from[ \t]+\.[\w.]*[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)", re.M)
-#: how many summarised modules keep their tree in memory at once
-LIVE_ANALYSES = 1
+#: tokens a function's text is searched without (see :meth:`ModuleSummary._code`)
+SKIPPED_TOKENS = frozenset({tokenize.COMMENT, tokenize.STRING})
+#: how many summarised modules keep their tree in memory at once (the most recently asked ones:
+#: a package's central module, PIL's ``Image``, is asked by most files and stays parsed)
+LIVE_ANALYSES = 2
 
 
 @dataclass
@@ -161,7 +166,10 @@ class ProjectView:
         return found
 
     def keep_alive(self, summary: "ModuleSummary") -> None:
-        """Hold ``summary``'s analysis among the few kept; the oldest one is let go."""
+        """Hold ``summary``'s analysis among the few kept (most recently used last); the
+        least recently used one is let go."""
+        if summary in self._live:
+            self._live.remove(summary)
         self._live.append(summary)
         if len(self._live) > LIVE_ANALYSES:
             self._live.pop(0).forget_analysis()
@@ -206,6 +214,8 @@ class ModuleSummary:
         self._dependencies: dict[str, str] = {module.path: module.digest}
         self._defined: dict[str, bool] = {}
         self._package_imports: frozenset[str] | None = None
+        self._yields: bool | None = None
+        self._opener_names: tuple[str, ...] | None = None
 
     @property
     def analysis(self):
@@ -222,6 +232,7 @@ class ModuleSummary:
                 return None
             imports = ProjectImports(tree, self.module.path, self.settings, self.view, self.depth + 1)
             self._analysis = ModuleAnalysis(tree, self.module.source, self.settings, project=imports)
+        if self._analysis is not None:
             self.view.keep_alive(self)
         return self._analysis
 
@@ -293,6 +304,27 @@ class ModuleSummary:
         match = NEXT_TOP_LEVEL.search(source, start + 1)
         return source[start:match.start() if match else len(source)]
 
+    def _code(self, name: str) -> str | None:
+        """The text of the top-level ``def name`` without its comments and string literals
+        (a docstring that says "opens" or shows ``open(path)`` calls nothing), or the whole
+        text when it does not tokenize."""
+        block = self._block(name)
+        if block is None:
+            return None
+        lines = block.splitlines(keepends=True)
+        try:
+            for token in tokenize.generate_tokens(io.StringIO(block).readline):
+                if token.type in SKIPPED_TOKENS:  # blanked in place: what stands next to what is kept
+                    (first, start), (last, end) = token.start, token.end
+                    for number in range(first - 1, last):
+                        line = lines[number]
+                        left = start if number == first - 1 else 0
+                        right = end if number == last - 1 else len(line.rstrip("\r\n"))
+                        lines[number] = line[:left] + " " * (right - left) + line[right:]
+        except (tokenize.TokenError, SyntaxError, ValueError, IndexError):  # IndentationError: a SyntaxError
+            return block
+        return "".join(lines)
+
     def may_create(self, name: str, depth: int = 0) -> bool:
         """Whether the text of ``def name`` could return or yield a fresh resource: it returns or
         yields, and names an opener, a configured factory, or calls a function that may
@@ -302,11 +334,13 @@ class ModuleSummary:
             return self._answers[key]
         self._answers[key] = False  # recursion guard
         block = self._block(name)
+        if block is not None and self._names_opener(block):
+            # what the code names, the raw text names too: the docstring and comments are
+            # taken out (a tokenize) only for a function whose raw text passes
+            block = self._code(name)
         answer = False
         if block is not None and ("return" in block or "yield" in block):
-            if "open" in block or kinds.may_call_opener(block, self.module.source) or any(
-                name in block for name in kinds.factory_names(self.settings.resource_factories)
-            ):
+            if self._names_opener(block):
                 answer = True
             elif depth < MAX_DEPTH:
                 imported = self.package_imports
@@ -316,6 +350,29 @@ class ModuleSummary:
                         break
         self._answers[key] = answer
         return answer
+
+    def _names_opener(self, text: str) -> bool:
+        """Whether ``text`` names ``open``, an opener of a module the module mentions, or a
+        configured factory."""
+        return "open" in text or any(opener in text for opener in self.opener_names) or any(
+            name in text for name in kinds.factory_names(self.settings.resource_factories))
+
+    @property
+    def yields(self) -> bool:
+        """Whether the module's text says ``yield`` anywhere (searched once)."""
+        if self._yields is None:
+            self._yields = "yield" in self.module.source
+        return self._yields
+
+    @property
+    def opener_names(self) -> tuple[str, ...]:
+        """The openers' short names a function of this module could call: those of the opener
+        modules its text mentions (:func:`~.kinds.may_call_opener`, the modules searched once)."""
+        if self._opener_names is None:
+            source = self.module.source
+            self._opener_names = tuple(
+                sorted({name for module, names in kinds.SHORT_NAMES.items() if module in source for name in names}))
+        return self._opener_names
 
     @property
     def package_imports(self) -> frozenset[str]:
@@ -350,7 +407,7 @@ class ModuleSummary:
     def _learn_callees(self, analysis, name: str, seen: set[str]) -> None:
         if len(seen) > 4 * MAX_DEPTH:
             return
-        for called in set(CALLED_NAME.findall(self._block(name) or "")) - {name}:
+        for called in set(CALLED_NAME.findall(self._code(name) or "")) - {name}:
             if called in analysis.functions and self.may_create(called):
                 self._learn_factory(analysis, called, seen)
 
@@ -374,8 +431,7 @@ class ModuleSummary:
 
     def generator(self, name: str):
         """The :class:`GeneratorInfo` of a generator function of the module, or None."""
-        if not self.may_open or "yield" not in self.module.source or not self.may_create(name) or \
-                not self.defines(name):
+        if not self.may_open or not self.yields or not self.may_create(name) or not self.defines(name):
             return None
         return self._ask("generator", name, lambda analysis: self._generator_of(analysis, name), None)
 

@@ -71,6 +71,14 @@ class Scope:
     imports: dict = field(default_factory=dict)
     #: statement id -> whether it runs inside a loop of this scope
     loop_memo: dict = field(default_factory=dict)
+    #: the nodes by exact type, each list in source order (see :func:`nodes_by_type`)
+    by_type: dict = field(default_factory=dict)
+
+    def of_type(self, *types: type) -> list:
+        """The scope's nodes of these exact ``ast`` classes (one list per class, concatenated)."""
+        if len(types) == 1:
+            return self.by_type.get(types[0], [])
+        return [node for kind in types for node in self.by_type.get(kind, ())]
 
 
 def make_scope(node: ast.AST, class_node: ast.ClassDef | None = None, parents: dict | None = None) -> Scope:
@@ -79,22 +87,44 @@ def make_scope(node: ast.AST, class_node: ast.ClassDef | None = None, parents: d
     if isinstance(node, ast.Module):
         scope = Scope(node, node.body, frozenset(), is_module=True)
         scope.nodes = scope_nodes(node.body, parents)
+        scope.by_type = nodes_by_type(scope.nodes)
     elif isinstance(node, ast.ClassDef):
         # a class body: what it binds are class attributes, long-lived state that escapes
         nodes = scope_nodes(node, parents)
-        local = bound_names(node, nodes)
-        scope = Scope(node, node.body, local, class_node, nodes=nodes, escaping=local)
+        by_type = nodes_by_type(nodes)
+        local = bound_names(node, nodes, by_type)
+        scope = Scope(node, node.body, local, class_node, nodes=nodes, escaping=local, by_type=by_type)
     else:
         nodes = scope_nodes(node, parents)
+        by_type = nodes_by_type(nodes)
         args = node.args
         params = frozenset(
             a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg] if a
         )
-        scope = Scope(node, node.body, bound_names(node, nodes), class_node, params=params, nodes=nodes)
+        scope = Scope(node, node.body, bound_names(node, nodes, by_type), class_node, params=params, nodes=nodes,
+                      by_type=by_type)
         for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs]:
             if arg.annotation is not None and _annotation_is_path(arg.annotation):
                 scope.path_names.add(arg.arg)
     return scope
+
+
+def nodes_by_type(nodes: list) -> dict[type, list]:
+    """``nodes`` grouped by exact class, each group in the order of ``nodes``: the passes that
+    look for a few kinds of node read only those (``ast.parse`` makes no subclasses)."""
+    groups: dict[type, list] = {}
+    for node in nodes:
+        kind = type(node)
+        group = groups.get(kind)
+        if group is None:
+            groups[kind] = [node]
+        else:
+            group.append(node)
+    return groups
+
+
+#: the kinds of node :meth:`SourceFinder.learn_scope_names` reads
+LEARNT_NODES = frozenset({ast.Assign, ast.AnnAssign, ast.NamedExpr, ast.With, ast.AsyncWith, ast.Call})
 
 
 def _annotation_is_path(annotation: ast.AST) -> bool:
@@ -136,7 +166,10 @@ class SourceFinder:
 
     def learn_scope_names(self, scope: Scope) -> None:
         """Record which local names hold paths and which hold file objects."""
+        learnt = LEARNT_NODES
         for node in scope.nodes:
+            if type(node) not in learnt:
+                continue
             if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
                 self._learn_binding(node.targets[0].id, node.value, scope)
             elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.value is not None:
