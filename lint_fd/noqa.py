@@ -26,10 +26,10 @@ from typing import Sequence
 
 from .diagnostics import Diagnostic
 from .settings import ALWAYS_REPORTED
+from .source import LINE_BREAK
 
 #: flake8's own pattern (flake8.defaults.NOQA_INLINE_REGEXP), case-insensitive like flake8's
 NOQA = re.compile(r"# noqa(?::[\s]?(?P<codes>([A-Z]+[0-9]+(?:[,\s]+)?)+))?", re.IGNORECASE)
-_LINE_END = re.compile(r"\r\n|\r|\n")
 
 
 def silenced_on(line: str, code: str) -> bool:
@@ -80,7 +80,7 @@ def apply_noqa(diagnostics: Sequence[Diagnostic], source: str) -> list[Diagnosti
 def split_lines(source: str) -> list[str]:
     """Physical lines as Python and LSP count them (``\\n``, ``\\r\\n``, ``\\r``), endings kept."""
     lines, start = [], 0
-    for match in _LINE_END.finditer(source):
+    for match in LINE_BREAK.finditer(source):
         lines.append(source[start:match.end()])
         start = match.end()
     if start < len(source) or not lines:
