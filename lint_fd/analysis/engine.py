@@ -83,7 +83,7 @@ def _analysed(tree: ast.AST, source: str, settings: Settings, filename: str | No
     if not isinstance(tree, ast.Module):
         return None
     mentions = "open" in source or "ImageDataGenerator" in source or kinds.may_mention_opener(source) or any(
-        kinds.parse_factory(name)[0].rsplit(".", 1)[-1] in source for name in settings.resource_factories
+        name in source for name in kinds.factory_names(settings.resource_factories)
     )
     project = None
     if filename is not None and "import" in source:
@@ -283,7 +283,7 @@ class ModuleAnalysis:
             elif qualified.split(".", 1)[0] in kinds.SHORT_NAMES:  # import numpy as np: search "np.load("
                 names.update(local + opener[len(qualified):] for opener in kinds.OPENERS
                              if opener.startswith(qualified + "."))
-        names.update(kinds.parse_factory(name)[0].rsplit(".", 1)[-1] for name in self.settings.resource_factories)
+        names.update(kinds.factory_names(self.settings.resource_factories))
         names.update(self.finder.function_factories)
         names.update(self.finder.method_factories)
         for nested in self.finder.nested_factories.values():
