@@ -14,6 +14,7 @@ blocks are walked once per distinct state reaching them.
 from __future__ import annotations
 
 import ast
+import bisect
 from dataclasses import dataclass, field
 
 from . import names
@@ -145,6 +146,7 @@ class FlowWalker:
         self._facts: dict[tuple[int, int], StatementFacts] = {}
         self._index_cache: dict[int, tuple[Env, dict]] = {}
         self._released_cache: dict[int, set[str]] = {}
+        self._release_index: ReleaseIndex | None = None
         self._truth_cache: dict[int, tuple | None] = {}
         self._held_cache: dict[tuple[int, int], frozenset[str]] = {}
         self._raise_plans: dict[tuple[int, int], tuple] = {}
@@ -484,11 +486,17 @@ class FlowWalker:
         return self._truth_cache[key]
 
     def released_in(self, stmts: list[ast.stmt]) -> set[str]:
-        """:func:`released_names` of a block, computed once per block."""
+        """:func:`released_names` of a block, computed once per block from the scope's list of
+        release nodes (see :class:`ReleaseIndex`) rather than by walking the block again."""
         key = id(stmts)
         found = self._released_cache.get(key)
         if found is None:
-            found = self._released_cache[key] = released_names(stmts, self.finder.release_methods)
+            if self._release_index is None:
+                self._release_index = ReleaseIndex(self.scope, self.finder.release_methods, self.finder.parents)
+            found = self._release_index.released_in(stmts)
+            if found is None:  # a nested definition: its body is not among the scope's nodes
+                found = released_names(stmts, self.finder.release_methods)
+            self._released_cache[key] = found
         return found
 
     def held(self, expr: ast.AST | None) -> frozenset[str]:
@@ -985,16 +993,27 @@ def released_names(stmts: list[ast.stmt], methods: frozenset[str] = RELEASE_METH
     loops: list[ast.AST] = []
     for stmt in stmts:
         for node in ast.walk(stmt):
-            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in methods:
-                root = names.root_name(node.func.value)
-                if root:
-                    found.add(root)
-            elif isinstance(node, ast.Call) and (names_call(node, "closing") or names_call(node, "enter_context")):
-                found.update(a.id for a in node.args if isinstance(a, ast.Name))
+            if isinstance(node, ast.Call):
+                _count_release_call(node, methods, found)
             elif isinstance(node, ast.withitem) and isinstance(node.context_expr, ast.Name):
                 found.add(node.context_expr.id)
             elif isinstance(node, (ast.For, ast.AsyncFor)):
                 loops.append(node)
+    _count_released_loops(loops, found)
+    return found
+
+
+def _count_release_call(node: ast.Call, methods: frozenset[str], found: set[str]) -> None:
+    """``x.close()`` (any of ``methods``) releases ``x``; ``closing(x)``, ``enter_context(x)`` too."""
+    if isinstance(node.func, ast.Attribute) and node.func.attr in methods:
+        root = names.root_name(node.func.value)
+        if root:
+            found.add(root)
+    elif names_call(node, "closing") or names_call(node, "enter_context"):
+        found.update(a.id for a in node.args if isinstance(a, ast.Name))
+
+
+def _count_released_loops(loops: list[ast.AST], found: set[str]) -> None:
     for loop in loops:
         if assigned_names(loop.target) & found:
             # for item in items: item.close() closes what items holds
@@ -1004,7 +1023,66 @@ def released_names(stmts: list[ast.stmt], methods: frozenset[str] = RELEASE_METH
             root = names.root_name(iterable)
             if root:
                 found.add(root)
-    return found
+
+
+class ReleaseIndex:
+    """The nodes of one scope that :func:`released_names` counts, by line, so that what a
+    block releases is read off the few such nodes inside it instead of walking the block."""
+
+    def __init__(self, scope: Scope, methods: frozenset[str], parents: dict):
+        self.parents = parents
+        self.root = scope.node
+        self.methods = methods
+        found = []
+        for order, node in enumerate(scope.nodes):
+            kind = type(node)
+            if kind is ast.Call:
+                func = node.func
+                name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+                if name in methods or name == "closing" or name == "enter_context":
+                    found.append((node.lineno, order, node))
+            elif kind is ast.withitem:
+                found.append((node.context_expr.lineno, order, node))
+            elif kind in (ast.For, ast.AsyncFor, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+                found.append((node.lineno, order, node))
+        found.sort(key=lambda entry: entry[:2])  # by line: an expression's parts are not met in line order
+        self.entries = found
+        self.lines = [line for line, _, _ in found]
+
+    def released_in(self, stmts: list[ast.stmt]) -> set[str] | None:
+        """What ``stmts`` release, or None when a nested definition lies among them."""
+        if not stmts:
+            return set()
+        first, last = stmts[0].lineno, stmts[-1].end_lineno or stmts[-1].lineno
+        start = bisect.bisect_left(self.lines, first)
+        end = bisect.bisect_right(self.lines, last)
+        if start == end:
+            return set()
+        block = {id(stmt) for stmt in stmts}
+        inside = sorted((entry for entry in self.entries[start:end] if self._within(entry[2], block)),
+                        key=lambda entry: entry[1])  # back in the order released_names meets them
+        found: set[str] = set()
+        loops = []
+        for _, _, node in inside:
+            if isinstance(node, ast.Call):
+                _count_release_call(node, self.methods, found)
+            elif isinstance(node, ast.withitem):
+                if isinstance(node.context_expr, ast.Name):
+                    found.add(node.context_expr.id)
+            elif isinstance(node, (ast.For, ast.AsyncFor)):
+                loops.append(node)
+            else:
+                return None
+        _count_released_loops(loops, found)
+        return found
+
+    def _within(self, node: ast.AST, block: set[int]) -> bool:
+        parents = self.parents
+        while node is not None and node is not self.root:
+            if id(node) in block:
+                return True
+            node = parents.get(node)
+        return False
 
 
 NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
