@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import ast
 import bisect
-from dataclasses import dataclass, field
 
 from . import names
 from .kinds import RELEASE_METHODS, dataset_names, detached_item, inherited_detached
@@ -67,13 +66,19 @@ def env_key(env: Env | None):
     return None if env is None else frozenset(env.items())
 
 
-@dataclass
 class Flow:
-    normal: Env | None = None
-    ret: Env | None = None
-    brk: Env | None = None
-    cont: Env | None = None
-    exc: dict = field(default_factory=dict)  # kind -> Env
+    """The outcomes of a block: the state on falling through (``normal``), on ``return``,
+    ``break``, ``continue``, and per kind of exception (``exc``); None where there is no such path."""
+
+    __slots__ = ("normal", "ret", "brk", "cont", "exc")
+
+    def __init__(self, normal: Env | None = None, ret: Env | None = None, brk: Env | None = None,
+                 cont: Env | None = None, exc: dict | None = None):
+        self.normal = normal
+        self.ret = ret
+        self.brk = brk
+        self.cont = cont
+        self.exc: dict = {} if exc is None else exc  # kind -> Env
 
     def add_exc(self, kind: str, env: Env | None) -> None:
         if env:
@@ -81,9 +86,12 @@ class Flow:
 
     def absorb_jumps(self, other: "Flow") -> None:
         """Take ``other``'s return/break/continue/exception outcomes (not its fall-through)."""
-        self.ret = join(self.ret, other.ret)
-        self.brk = join(self.brk, other.brk)
-        self.cont = join(self.cont, other.cont)
+        if other.ret is not None:
+            self.ret = join(self.ret, other.ret)
+        if other.brk is not None:
+            self.brk = join(self.brk, other.brk)
+        if other.cont is not None:
+            self.cont = join(self.cont, other.cont)
         for kind, env in other.exc.items():
             self.add_exc(kind, env)
 
@@ -117,6 +125,10 @@ class Summaries:
             self._cache[key] = frozenset()  # recursion guard
             self._cache[key] = compute(name, is_method)
         return self._cache[key]
+
+
+#: statement class -> the FlowWalker method that walks it (``_If``..., else ``simple``)
+_STATEMENT_HANDLERS: dict[type, object] = {}
 
 
 class FlowWalker:
@@ -193,10 +205,11 @@ class FlowWalker:
             raise BudgetExceeded
         if not env and id(stmt) not in self.sites.statements_with_sites:
             return Flow(normal=env if can_fall_through(stmt) else None)
-        method = getattr(self, "_" + type(stmt).__name__, None)
-        if method is not None:
-            return method(stmt, env)
-        return self.simple(stmt, env)
+        handler = _STATEMENT_HANDLERS.get(type(stmt))
+        if handler is None:
+            handler = _STATEMENT_HANDLERS[type(stmt)] = getattr(FlowWalker, "_" + type(stmt).__name__,
+                                                                 FlowWalker.simple)
+        return handler(self, stmt, env)
 
     # -- simple statements --------------------------------------------------
     def simple(self, stmt: ast.stmt, env: Env) -> Flow:
@@ -385,13 +398,13 @@ class FlowWalker:
             if result is None:
                 continue
             setattr(out, attribute, join(getattr(out, attribute), result.normal))
-            out.absorb_jumps(Flow(ret=result.ret, brk=result.brk, cont=result.cont, exc=dict(result.exc)))
+            out.absorb_jumps(result)
         for kind, env in flow.exc.items():
             result = through(env)
             if result is None:
                 continue
             out.add_exc(kind, result.normal)
-            out.absorb_jumps(Flow(ret=result.ret, brk=result.brk, cont=result.cont, exc=dict(result.exc)))
+            out.absorb_jumps(result)
         return out
 
     def _Match(self, stmt, env: Env) -> Flow:
@@ -470,11 +483,14 @@ class FlowWalker:
         return {site: frozenset(a | {marker} for a in sets) for site, sets in env.items()}
 
     def nodes_of(self, exprs: list[ast.AST]) -> list[ast.AST]:
-        """The nodes of a statement's expressions (nested scopes not entered), listed once."""
+        """The nodes of a statement's expressions that the walk acts on (:data:`ACTIVE_NODES`),
+        in :func:`walk_scope_expr` order (nested scopes not entered), listed once."""
         key = (id(exprs[0]), len(exprs)) if exprs else (0, 0)
         nodes = self._expression_nodes.get(key)
         if nodes is None:
-            nodes = [node for expr in exprs for node in walk_scope_expr(expr)]
+            nodes = []
+            for expr in exprs:
+                nodes += active_nodes(expr)
             self._expression_nodes[key] = nodes
         return nodes
 
@@ -655,8 +671,11 @@ class FlowWalker:
 
         A resource bound by ``:=`` is open for the rest of the statement:
         ``(f := open(p)).read()`` can fail after the open."""
+        walrus = [site for site in self.sites.by_statement.get(stmt, ()) if site.walrus] if stmt is not None else ()
+        if after is before and not walrus:
+            return before  # the statement changed nothing: what was open stays open
         state = {site: sets for site, sets in before.items() if site in after}
-        for site in self.sites.by_statement.get(stmt, ()) if stmt is not None else ():
+        for site in walrus:
             if site.walrus and site in after and site not in state:
                 state[site] = after[site]
         return state
@@ -780,7 +799,7 @@ class FlowWalker:
         opening: set[int] = set()  # (f := open(p)): the open itself is not a failure with f open
         for node in nodes:
             if isinstance(node, ast.NamedExpr) and isinstance(node.value, ast.Call):
-                opening.update(id(n) for n in walk_scope_expr(node.value))
+                opening.update(id(n) for n in active_nodes(node.value))
             if id(node) in opening:
                 continue
             if isinstance(node, ast.Await):
@@ -1108,6 +1127,52 @@ def walk_scope_expr(node: ast.AST, into_blocks: bool = False):
                 if skip_blocks and isinstance(child, ast.stmt):
                     continue
                 stack.append(child)
+
+
+#: the kinds of expression node a statement's effects and raise plan read (see :meth:`FlowWalker.nodes_of`)
+ACTIVE_NODES = frozenset({ast.Call, ast.Await, ast.NamedExpr, ast.Yield, ast.YieldFrom, ast.Lambda, ast.ListComp,
+                          ast.SetComp, ast.GeneratorExp, ast.DictComp})
+_NESTED_SCOPE_TYPES = frozenset(NESTED_SCOPES)
+_COMPOUND_TYPES = frozenset(COMPOUND_STATEMENTS)
+#: fields that never hold a node (names, flags, the Load/Store context): not looked into
+_LEAF_FIELDS = frozenset({"ctx", "id", "attr", "arg", "kind", "type_comment", "is_async", "level", "conversion",
+                          "module", "name"})
+_child_fields: dict[type, tuple[str, ...]] = {ast.Constant: ()}
+
+
+def active_nodes(root: ast.AST) -> list[ast.AST]:
+    """The :data:`ACTIVE_NODES` among :func:`walk_scope_expr` ``(root)``, in the same order.
+
+    The walk that every statement's facts start from, so it is written for speed: it visits
+    each node once, skips fields that cannot hold a node, and lists only what is read."""
+    found = []
+    stack = [root]
+    pop, push = stack.pop, stack.append
+    wanted, nested, compound, node_type = ACTIVE_NODES, _NESTED_SCOPE_TYPES, _COMPOUND_TYPES, ast.AST
+    while stack:
+        current = pop()
+        kind = type(current)
+        if kind in wanted:
+            found.append(current)
+        fields = _child_fields.get(kind)
+        if fields is None:
+            fields = _child_fields[kind] = tuple(f for f in kind._fields if f not in _LEAF_FIELDS)
+        skip_blocks = kind in compound
+        for name in fields:
+            value = getattr(current, name, None)
+            if value is None:
+                continue
+            if type(value) is list:
+                for child in value:
+                    if isinstance(child, node_type) and type(child) not in nested and not (
+                        skip_blocks and isinstance(child, ast.stmt)
+                    ):
+                        push(child)
+            elif isinstance(value, node_type) and type(value) not in nested and not (
+                skip_blocks and isinstance(value, ast.stmt)
+            ):
+                push(value)
+    return found
 
 
 def can_fall_through(stmt: ast.stmt) -> bool:
