@@ -166,6 +166,9 @@ class FlowWalker:
         self.conditions: list[tuple[str, bool]] = []
         #: name -> keys of the remembered tests that read it (rebinding the name forgets them)
         self.conditions_reading: dict[str, set[str]] = {}
+        self._conditions_read = 0  # how many (name, test) pairs conditions_reading holds
+        #: outcome of a compound statement by its state (see :meth:`statement`)
+        self._outcomes: dict[tuple, Flow] = {}
 
     # -- entry --------------------------------------------------------------
     def run(self, entry: Env | None = None) -> Flow:
@@ -205,11 +208,20 @@ class FlowWalker:
             raise BudgetExceeded
         if not env and id(stmt) not in self.sites.statements_with_sites:
             return Flow(normal=env if can_fall_through(stmt) else None)
-        handler = _STATEMENT_HANDLERS.get(type(stmt))
+        kind = type(stmt)
+        handler = _STATEMENT_HANDLERS.get(kind)
         if handler is None:
-            handler = _STATEMENT_HANDLERS[type(stmt)] = getattr(FlowWalker, "_" + type(stmt).__name__,
-                                                                 FlowWalker.simple)
-        return handler(self, stmt, env)
+            handler = _STATEMENT_HANDLERS[kind] = getattr(FlowWalker, "_" + kind.__name__, FlowWalker.simple)
+        if kind not in _COMPOUND_TYPES:
+            return handler(self, stmt, env)
+        # a compound statement met again in the same state (a loop's body walked once more to
+        # reach its fixpoint) has the same outcome: everything it marks on its sites is marked
+        key = (id(stmt), env_key(env), tuple(self.conditions[-CONDITIONS_REMEMBERED:]), tuple(self.protect),
+               len(self.containers), self._conditions_read)
+        flow = self._outcomes.get(key)
+        if flow is None:
+            flow = self._outcomes[key] = handler(self, stmt, env)
+        return flow
 
     # -- simple statements --------------------------------------------------
     def simple(self, stmt: ast.stmt, env: Env) -> Flow:
@@ -261,7 +273,10 @@ class FlowWalker:
             return self.block(stmts, env)
         if decision[3] == "expr":
             for name in decision[4]:
-                self.conditions_reading.setdefault(name, set()).add(decision[0])
+                reading = self.conditions_reading.setdefault(name, set())
+                if decision[0] not in reading:
+                    reading.add(decision[0])
+                    self._conditions_read += 1
         self.conditions.append((decision[0], decision[1]))
         try:
             return self.block(stmts, env)
