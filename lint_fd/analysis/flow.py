@@ -932,7 +932,18 @@ def truth_test(test: ast.AST):
         return closed
     # any other test: remembered by its text, valid until a name it reads is rebound
     read = frozenset(n.id for n in ast.walk(test) if isinstance(n, ast.Name))
-    return "?" + ast.dump(test), True, True, "expr", read
+    return "?" + shape_of(test), True, True, "expr", read
+
+
+def shape_of(node) -> str:
+    """The text of an expression's tree without positions or contexts: the same test written
+    twice has the same shape (what ``ast.dump`` gives, built for speed)."""
+    if isinstance(node, list):
+        return "[" + ",".join(shape_of(item) for item in node) + "]"
+    if not isinstance(node, ast.AST):
+        return repr(node)
+    return type(node).__name__ + "(" + ",".join(
+        shape_of(getattr(node, name, None)) for name in node._fields if name != "ctx") + ")"
 
 
 def closed_test(test: ast.AST):
@@ -1012,6 +1023,8 @@ def assigned_handler_name(handler: ast.ExceptHandler) -> frozenset[str]:
 
 
 def assigned_names(target: ast.AST) -> frozenset[str]:
+    if type(target) is ast.Name:  # the common case, without a walk
+        return frozenset((target.id,))
     return frozenset(n.id for n in ast.walk(target) if isinstance(n, ast.Name))
 
 
@@ -1297,13 +1310,16 @@ class StatementFacts:
         self.flags_set: list[tuple[str, bool]] = []
         self._walker = walker
         scope = walker.scope
-        if isinstance(stmt, ast.Return) and exprs == [stmt]:
-            self.return_value = stmt.value
-        if exprs == [stmt]:
+        if len(exprs) == 1 and exprs[0] is stmt:
+            if type(stmt) is ast.Return:
+                self.return_value = stmt.value
             self._statement_bindings(stmt, scope)
         comprehension_sources: dict[str, str] = {}
         for node in walker.nodes_of(exprs):
-            self._node(node, scope, comprehension_sources)
+            if type(node) is ast.Call:
+                self._call(node, scope, comprehension_sources)
+            else:
+                self._node(node, scope, comprehension_sources)
 
     def _statement_bindings(self, stmt: ast.stmt, scope: Scope) -> None:
         if isinstance(stmt, ast.Assign):
