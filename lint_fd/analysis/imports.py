@@ -130,13 +130,17 @@ def module_level_nodes(tree: ast.Module):
                 stack.extend(reversed(handler.body))
 
 
-def scope_nodes(root, parents: dict) -> list[ast.AST]:
-    """All nodes of one scope (see :func:`iter_scope`), recording each one's parent in ``parents``."""
+def scope_nodes(root, parents: dict, by_type: dict | None = None) -> list[ast.AST]:
+    """All nodes of one scope in source order (see :func:`iter_scope`), recording each one's
+    parent in ``parents`` and, when ``by_type`` is given, grouping them there by exact class.
+
+    A parent is recorded when its child is reached, in source order: the operator nodes
+    (``ast.Add()``...) are shared by the whole tree and keep the parent of their last use."""
     if isinstance(root, list):
-        stack = [(child, None) for child in reversed(root)]
+        stack = [(child, None) for child in reversed(root)]  # the module body: no parent
     else:
         stack = [(child, root) for child in reversed(root.body)]
-    nodes = []
+    nodes: list[ast.AST] = []
     append = nodes.append
     push = stack.append
     pop = stack.pop
@@ -147,24 +151,49 @@ def scope_nodes(root, parents: dict) -> list[ast.AST]:
         append(node)
         if parent is not None:
             parents[node] = parent
+        kind = type(node)
+        if by_type is not None:
+            group = by_type.get(kind)
+            if group is None:
+                by_type[kind] = [node]
+            else:
+                group.append(node)
         if isinstance(node, scope_boundaries):
             # decorators, defaults and base classes run in this scope; the body does not
             for child in reversed(definition_header(node)):
                 push((child, node))
             continue
-        # ast.iter_child_nodes without its generators, and without the Load/Store contexts
-        children = []
-        for name in node._fields:
-            if name == "ctx":
-                continue
+        fields = _CHILD_FIELDS.get(kind)
+        if fields is None:
+            fields = _CHILD_FIELDS[kind] = child_fields(kind)
+        for name in fields:  # last field first: the stack pops the first child first
             value = getattr(node, name, None)
-            if isinstance(value, list):
-                children.extend(item for item in value if isinstance(item, node_type))
+            if type(value) is list:
+                for child in reversed(value):
+                    if isinstance(child, node_type):
+                        push((child, node))
             elif isinstance(value, node_type):
-                children.append(value)
-        for child in reversed(children):
-            push((child, node))
+                push((value, node))
     return nodes
+
+
+#: fields of the commonest classes that never hold a child node (identifiers, strings,
+#: constants), skipped by :func:`scope_nodes`; ``ctx`` (Load/Store markers) is skipped everywhere
+SCALAR_FIELDS: dict[type, frozenset[str]] = {
+    ast.Name: frozenset({"id"}),
+    ast.Attribute: frozenset({"attr"}),
+    ast.Constant: frozenset({"value", "kind"}),
+    ast.arg: frozenset({"arg", "type_comment"}),
+    ast.keyword: frozenset({"arg"}),
+    ast.alias: frozenset({"name", "asname"}),
+}
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def child_fields(kind: type) -> tuple[str, ...]:
+    """The fields of an ``ast`` class that may hold child nodes, last field first."""
+    scalar = SCALAR_FIELDS.get(kind, frozenset())
+    return tuple(reversed([name for name in kind._fields if name != "ctx" and name not in scalar]))
 
 
 def definition_header(node: ast.AST) -> list[ast.AST]:
