@@ -209,35 +209,45 @@ def definition_header(node: ast.AST) -> list[ast.AST]:
 
 def bound_names(func: ast.AST, nodes=None, by_type: dict | None = None) -> frozenset[str]:
     """Names bound locally in a function (parameters, assignments, imports, defs); ``by_type``:
-    the same ``nodes`` grouped by class (only the binding kinds are then read)."""
+    the same ``nodes`` grouped by class (each kind of binding node is read from its group)."""
     names: set[str] = set()
     args = getattr(func, "args", None)
     if args is not None:
         for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
             if arg is not None:
                 names.add(arg.arg)
-    declared_global: set[str] = set()
-    if by_type is not None:
-        nodes = [node for kind in BINDING_NODES for node in by_type.get(kind, ())]
-    for node in nodes if nodes is not None else iter_scope(func):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+    if by_type is None:
+        by_type = group_by_type(node for node in (nodes if nodes is not None else iter_scope(func))
+                                if isinstance(node, BINDING_NODES))
+    for node in by_type.get(ast.Name, ()):
+        if isinstance(node.ctx, (ast.Store, ast.Del)):
             names.add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+    for kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+        names.update(node.name for node in by_type.get(kind, ()))
+    for kind in (ast.Import, ast.ImportFrom):
+        for node in by_type.get(kind, ()):
+            names.update(alias.asname or alias.name.split(".", 1)[0] for alias in node.names if alias.name != "*")
+    for node in by_type.get(ast.ExceptHandler, ()):
+        if node.name:
             names.add(node.name)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            for alias in node.names:
-                if alias.name != "*":
-                    names.add(alias.asname or alias.name.split(".", 1)[0])
-        elif isinstance(node, (ast.Global, ast.Nonlocal)):
-            declared_global.update(node.names)
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            names.add(node.name)
+    declared_global = {
+        name for kind in (ast.Global, ast.Nonlocal) for node in by_type.get(kind, ()) for name in node.names
+    }
     return frozenset(names - declared_global)
 
 
 #: the kinds of node that bind a name in their scope (see :func:`bound_names`)
 BINDING_NODES = (ast.Name, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom,
                  ast.Global, ast.Nonlocal, ast.ExceptHandler)
+
+
+def group_by_type(nodes) -> dict[type, list]:
+    """``nodes`` grouped by exact class, each group in the order of ``nodes``
+    (``ast.parse`` makes no subclasses, so a group holds every node of its kind)."""
+    groups: dict[type, list] = {}
+    for node in nodes:
+        groups.setdefault(type(node), []).append(node)
+    return groups
 
 
 def iter_scope(scope: ast.AST):
