@@ -299,3 +299,23 @@ def iter_scope_with_lambdas(node):
     for child in ast.iter_child_nodes(node):
         if not isinstance(child, ast.expr_context):
             yield from iter_scope_with_lambdas(child)
+
+
+def test_a_function_import_means_what_its_last_import_in_the_source_says():
+    tree = module(
+        """
+        def f():
+            from a import name
+            import b as name
+            if name:
+                from c import name
+            return name
+        def g():
+            import b as name
+            from a import name
+            return name
+        """
+    )
+    analysis = ModuleAnalysis(tree, "", Settings())
+    assert analysis.scope_of(tree.body[0]).imports["name"] == "c.name"
+    assert analysis.scope_of(tree.body[1]).imports["name"] == "a.name"

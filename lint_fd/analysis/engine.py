@@ -252,9 +252,9 @@ class ModuleAnalysis:
                 )
                 scope.is_generator = bool(scope.of_type(ast.Yield, ast.YieldFrom))
                 scope.is_context_manager = gen.is_context_manager(node)
-                self.imports.add_imports(
-                    (n for n in scope.nodes if isinstance(n, (ast.Import, ast.ImportFrom))), into=scope.imports
-                )
+                # imports are simple statements: their positions give their order in the scope
+                imports = sorted(scope.of_type(ast.Import, ast.ImportFrom), key=lambda n: (n.lineno, n.col_offset))
+                self.imports.add_imports(imports, into=scope.imports)
             self.finder.learn_scope_names(scope)
             self.scopes[id(node)] = scope
         return scope
