@@ -141,10 +141,10 @@ def scope_nodes(root, parents: dict, by_type: dict | None = None) -> list[ast.AS
     else:
         stack = [(child, root) for child in reversed(root.body)]
     nodes: list[ast.AST] = []
+    groups = by_type if by_type is not None else {}
     append = nodes.append
     push = stack.append
     pop = stack.pop
-    scope_boundaries = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)  # lambdas are entered
     node_type = ast.AST
     while stack:
         node, parent = pop()
@@ -152,13 +152,12 @@ def scope_nodes(root, parents: dict, by_type: dict | None = None) -> list[ast.AS
         if parent is not None:
             parents[node] = parent
         kind = type(node)
-        if by_type is not None:
-            group = by_type.get(kind)
-            if group is None:
-                by_type[kind] = [node]
-            else:
-                group.append(node)
-        if isinstance(node, scope_boundaries):
+        group = groups.get(kind)
+        if group is None:
+            groups[kind] = [node]
+        else:
+            group.append(node)
+        if kind in SCOPE_BOUNDARIES:
             # decorators, defaults and base classes run in this scope; the body does not
             for child in reversed(definition_header(node)):
                 push((child, node))
@@ -177,6 +176,8 @@ def scope_nodes(root, parents: dict, by_type: dict | None = None) -> list[ast.AS
     return nodes
 
 
+#: statements whose body is a scope of its own (lambdas are entered); ``ast.parse`` makes no subclasses
+SCOPE_BOUNDARIES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
 #: fields of the commonest classes that never hold a child node (identifiers, strings,
 #: constants), skipped by :func:`scope_nodes`; ``ctx`` (Load/Store markers) is skipped everywhere
 SCALAR_FIELDS: dict[type, frozenset[str]] = {
