@@ -373,15 +373,12 @@ class ModuleAnalysis:
         if scope.is_generator or name_is_special(func.name) or _has_caching_decorator(func):
             return None
         bound: dict[str, ResourceKind] = {}
-        returns: list[ast.AST] = []
-        for node in scope.nodes:
-            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-                if isinstance(node.value, ast.Call):
-                    kind = self.finder.resource_kind(node.value, scope)
-                    if kind is not None:
-                        bound[node.targets[0].id] = kind
-            elif isinstance(node, ast.Return) and node.value is not None:
-                returns.append(node.value)
+        for node in scope.of_type(ast.Assign):
+            if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and isinstance(node.value, ast.Call):
+                kind = self.finder.resource_kind(node.value, scope)
+                if kind is not None:
+                    bound[node.targets[0].id] = kind
+        returns = [node.value for node in scope.of_type(ast.Return) if node.value is not None]
         returns_bound_name = False
         for value in returns:
             for candidate in _value_alternatives(value):
