@@ -597,7 +597,7 @@ def innermost_scope_nodes(tree: ast.Module, lines: set[int]) -> list[ast.AST]:
                 body_start = statement.body[0].lineno
                 if wanted[first] < body_start:  # decorator, default or annotation: the enclosing scope
                     _found(found, scope)
-                if bisect.bisect_left(wanted, body_start) < len(wanted) and wanted[bisect.bisect_left(wanted, body_start)] <= end:
+                if _any_line_in(wanted, body_start, end):
                     pending.append((statement.body, statement, False))
             elif isinstance(statement, ast.ClassDef):
                 body_start = statement.body[0].lineno
@@ -610,7 +610,8 @@ def innermost_scope_nodes(tree: ast.Module, lines: set[int]) -> list[ast.AST]:
                 children = _child_statements(statement)
                 if children:
                     pending.append((children, scope, False))
-                    if _header_holds_line(statement, children, wanted):
+                    already_last = found and found[-1] is scope  # then _found would add nothing
+                    if not already_last and _header_holds_line(start, end, children, wanted):
                         _found(found, scope)
                 else:
                     _found(found, scope)
@@ -633,10 +634,9 @@ def _child_statements(statement: ast.stmt) -> list[ast.stmt]:
     return children
 
 
-def _header_holds_line(statement: ast.stmt, children: list[ast.stmt], wanted: list[int]) -> bool:
-    """Whether a wanted line of ``statement`` lies outside all of its child statements
-    (its test, iterable, items, or an ``except``/``case`` line)."""
-    start, end = _line_range(statement)
+def _header_holds_line(start: int, end: int, children: list[ast.stmt], wanted: list[int]) -> bool:
+    """Whether a wanted line of a statement (lines ``start`` to ``end``) lies outside all of
+    its child statements (its test, iterable, items, or an ``except``/``case`` line)."""
     gap_start = start
     for child_start, child_end in sorted(_line_range(child) for child in children):
         if _any_line_in(wanted, gap_start, child_start - 1):
