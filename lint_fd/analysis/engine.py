@@ -115,6 +115,7 @@ class SourceText:
     def __init__(self, source: str):
         self.source = source
         self._line_starts: list[int] | None = None
+        self._word_patterns: dict[str, re.Pattern] = {}
 
     @property
     def line_starts(self) -> list[int]:
@@ -126,7 +127,6 @@ class SourceText:
         """Lines where one of ``names`` is followed by ``(``: candidate calls."""
         if not names:
             return set()
-        alternatives = "|".join(sorted(map(re.escape, names)))
         source = self.source
         starts = []
         for name in names:  # one literal-prefixed search per name: much faster than one alternation
@@ -136,6 +136,7 @@ class SourceText:
                     starts.append(match.start())
         starts.sort()
         if "map(" in self.source:  # the opener handed to a map: map(Image.open, paths), pool.map(open, paths)
+            alternatives = "|".join(sorted(map(re.escape, names)))
             mapped = re.finditer(r"map\(\s*[\w.]*\b(?:%s)\s*," % alternatives, self.source)
             starts = sorted(starts + [m.start() for m in mapped])
         lines: set[int] = set()
@@ -147,7 +148,10 @@ class SourceText:
         return lines
 
     def mentions(self, name: str, ranges: list[tuple[int, int]]) -> bool:
-        pattern = re.compile(r"\b%s\b" % re.escape(name))
+        """Whether the word ``name`` occurs on the lines of one of ``ranges`` (first, last)."""
+        pattern = self._word_patterns.get(name)
+        if pattern is None:  # asked once per definition of the module: compiled once per name
+            pattern = self._word_patterns[name] = re.compile(r"\b%s\b" % re.escape(name))
         starts = self.line_starts
         for start, end in ranges:
             begin = starts[start - 1] if start - 1 < len(starts) else len(self.source)
