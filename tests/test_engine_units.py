@@ -9,7 +9,7 @@ import textwrap
 import pytest
 
 from lint_fd.analysis.engine import ModuleAnalysis, innermost_scope_nodes
-from lint_fd.analysis.imports import ImportMap
+from lint_fd.analysis.imports import SCALAR_FIELDS, ImportMap, definition_header, scope_nodes
 from lint_fd.analysis.sites import Fate
 from lint_fd.api import check_source
 from lint_fd.settings import Settings
@@ -248,3 +248,74 @@ def test_innermost_scope_of_a_line():
     assert {id(n) for n in innermost_scope_nodes(tree, {2, 5, 6, 10})} == {
         id(tree), id(outer.body[0]), id(outer), id(tree.body[2].body[1])
     }
+
+
+def test_scope_nodes_skips_only_fields_that_hold_no_node():
+    """The fields :func:`scope_nodes` skips are identifiers, strings or constants in the
+    grammar of the running Python (each ``ast`` class's docstring gives its signature)."""
+    for kind, skipped in SCALAR_FIELDS.items():
+        signature = kind.__doc__.split("\n")[0]
+        arguments = dict(reversed(part.split()) for part in signature[signature.index("(") + 1:-1].split(", "))
+        for name in skipped:
+            assert arguments[name].rstrip("?*") in {"identifier", "string", "constant", "int"}, (kind, name)
+
+
+def test_scope_nodes_lists_every_node_of_the_scope_with_its_parent():
+    tree = module(
+        """
+        @deco(a + 1)
+        def f(x: int = g(), *, y=[1, 2]):
+            z = x.attr[0] if y else -x
+            def inner(q=h()):
+                return q
+            return lambda w: w + z
+        """
+    )
+    func = tree.body[0]
+    parents = {}
+    by_type = {}
+    nodes = scope_nodes(func, parents, by_type)
+    expected = [n for stmt in func.body for n in iter_scope_with_lambdas(stmt)]
+    assert [id(n) for n in nodes] == [id(n) for n in expected]
+    assert {kind: [id(n) for n in group] for kind, group in by_type.items()} == {
+        kind: [id(n) for n in nodes if type(n) is kind] for kind in {type(n) for n in nodes}
+    }
+    for node in expected:
+        for child in ast.iter_child_nodes(node):
+            if not isinstance(child, (ast.expr_context, ast.operator, ast.unaryop)) and not isinstance(
+                node, (ast.FunctionDef, ast.ClassDef)
+            ):
+                assert parents[child] is node
+    assert all(parents[stmt] is func for stmt in func.body)
+
+
+def iter_scope_with_lambdas(node):
+    """Pre-order walk of one statement that enters lambdas but not defs (only their header)."""
+    yield node
+    if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+        for child in definition_header(node):
+            yield from iter_scope_with_lambdas(child)
+        return
+    for child in ast.iter_child_nodes(node):
+        if not isinstance(child, ast.expr_context):
+            yield from iter_scope_with_lambdas(child)
+
+
+def test_a_function_import_means_what_its_last_import_in_the_source_says():
+    tree = module(
+        """
+        def f():
+            from a import name
+            import b as name
+            if name:
+                from c import name
+            return name
+        def g():
+            import b as name
+            from a import name
+            return name
+        """
+    )
+    analysis = ModuleAnalysis(tree, "", Settings())
+    assert analysis.scope_of(tree.body[0]).imports["name"] == "c.name"
+    assert analysis.scope_of(tree.body[1]).imports["name"] == "a.name"

@@ -115,6 +115,7 @@ class SourceText:
     def __init__(self, source: str):
         self.source = source
         self._line_starts: list[int] | None = None
+        self._word_patterns: dict[str, re.Pattern] = {}
 
     @property
     def line_starts(self) -> list[int]:
@@ -126,7 +127,6 @@ class SourceText:
         """Lines where one of ``names`` is followed by ``(``: candidate calls."""
         if not names:
             return set()
-        alternatives = "|".join(sorted(map(re.escape, names)))
         source = self.source
         starts = []
         for name in names:  # one literal-prefixed search per name: much faster than one alternation
@@ -136,6 +136,7 @@ class SourceText:
                     starts.append(match.start())
         starts.sort()
         if "map(" in self.source:  # the opener handed to a map: map(Image.open, paths), pool.map(open, paths)
+            alternatives = "|".join(sorted(map(re.escape, names)))
             mapped = re.finditer(r"map\(\s*[\w.]*\b(?:%s)\s*," % alternatives, self.source)
             starts = sorted(starts + [m.start() for m in mapped])
         lines: set[int] = set()
@@ -147,7 +148,10 @@ class SourceText:
         return lines
 
     def mentions(self, name: str, ranges: list[tuple[int, int]]) -> bool:
-        pattern = re.compile(r"\b%s\b" % re.escape(name))
+        """Whether the word ``name`` occurs on the lines of one of ``ranges`` (first, last)."""
+        pattern = self._word_patterns.get(name)
+        if pattern is None:  # asked once per definition of the module: compiled once per name
+            pattern = self._word_patterns[name] = re.compile(r"\b%s\b" % re.escape(name))
         starts = self.line_starts
         for start, end in ranges:
             begin = starts[start - 1] if start - 1 < len(starts) else len(self.source)
@@ -252,9 +256,9 @@ class ModuleAnalysis:
                 )
                 scope.is_generator = bool(scope.of_type(ast.Yield, ast.YieldFrom))
                 scope.is_context_manager = gen.is_context_manager(node)
-                self.imports.add_imports(
-                    (n for n in scope.nodes if isinstance(n, (ast.Import, ast.ImportFrom))), into=scope.imports
-                )
+                # imports are simple statements: their positions give their order in the scope
+                imports = sorted(scope.of_type(ast.Import, ast.ImportFrom), key=lambda n: (n.lineno, n.col_offset))
+                self.imports.add_imports(imports, into=scope.imports)
             self.finder.learn_scope_names(scope)
             self.scopes[id(node)] = scope
         return scope
@@ -373,15 +377,12 @@ class ModuleAnalysis:
         if scope.is_generator or name_is_special(func.name) or _has_caching_decorator(func):
             return None
         bound: dict[str, ResourceKind] = {}
-        returns: list[ast.AST] = []
-        for node in scope.nodes:
-            if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
-                if isinstance(node.value, ast.Call):
-                    kind = self.finder.resource_kind(node.value, scope)
-                    if kind is not None:
-                        bound[node.targets[0].id] = kind
-            elif isinstance(node, ast.Return) and node.value is not None:
-                returns.append(node.value)
+        for node in scope.of_type(ast.Assign):
+            if len(node.targets) == 1 and isinstance(node.targets[0], ast.Name) and isinstance(node.value, ast.Call):
+                kind = self.finder.resource_kind(node.value, scope)
+                if kind is not None:
+                    bound[node.targets[0].id] = kind
+        returns = [node.value for node in scope.of_type(ast.Return) if node.value is not None]
         returns_bound_name = False
         for value in returns:
             for candidate in _value_alternatives(value):
@@ -600,7 +601,7 @@ def innermost_scope_nodes(tree: ast.Module, lines: set[int]) -> list[ast.AST]:
                 body_start = statement.body[0].lineno
                 if wanted[first] < body_start:  # decorator, default or annotation: the enclosing scope
                     _found(found, scope)
-                if bisect.bisect_left(wanted, body_start) < len(wanted) and wanted[bisect.bisect_left(wanted, body_start)] <= end:
+                if _any_line_in(wanted, body_start, end):
                     pending.append((statement.body, statement, False))
             elif isinstance(statement, ast.ClassDef):
                 body_start = statement.body[0].lineno
@@ -613,7 +614,8 @@ def innermost_scope_nodes(tree: ast.Module, lines: set[int]) -> list[ast.AST]:
                 children = _child_statements(statement)
                 if children:
                     pending.append((children, scope, False))
-                    if _header_holds_line(statement, children, wanted):
+                    already_last = found and found[-1] is scope  # then _found would add nothing
+                    if not already_last and _header_holds_line(start, end, children, wanted):
                         _found(found, scope)
                 else:
                     _found(found, scope)
@@ -636,10 +638,9 @@ def _child_statements(statement: ast.stmt) -> list[ast.stmt]:
     return children
 
 
-def _header_holds_line(statement: ast.stmt, children: list[ast.stmt], wanted: list[int]) -> bool:
-    """Whether a wanted line of ``statement`` lies outside all of its child statements
-    (its test, iterable, items, or an ``except``/``case`` line)."""
-    start, end = _line_range(statement)
+def _header_holds_line(start: int, end: int, children: list[ast.stmt], wanted: list[int]) -> bool:
+    """Whether a wanted line of a statement (lines ``start`` to ``end``) lies outside all of
+    its child statements (its test, iterable, items, or an ``except``/``case`` line)."""
     gap_start = start
     for child_start, child_end in sorted(_line_range(child) for child in children):
         if _any_line_in(wanted, gap_start, child_start - 1):

@@ -130,41 +130,71 @@ def module_level_nodes(tree: ast.Module):
                 stack.extend(reversed(handler.body))
 
 
-def scope_nodes(root, parents: dict) -> list[ast.AST]:
-    """All nodes of one scope (see :func:`iter_scope`), recording each one's parent in ``parents``."""
+def scope_nodes(root, parents: dict, by_type: dict | None = None) -> list[ast.AST]:
+    """All nodes of one scope in source order (see :func:`iter_scope`), recording each one's
+    parent in ``parents`` and, when ``by_type`` is given, grouping them there by exact class.
+
+    A parent is recorded when its child is reached, in source order: the operator nodes
+    (``ast.Add()``...) are shared by the whole tree and keep the parent of their last use."""
     if isinstance(root, list):
-        stack = [(child, None) for child in reversed(root)]
+        stack = [(child, None) for child in reversed(root)]  # the module body: no parent
     else:
         stack = [(child, root) for child in reversed(root.body)]
-    nodes = []
+    nodes: list[ast.AST] = []
+    groups = by_type if by_type is not None else {}
     append = nodes.append
     push = stack.append
     pop = stack.pop
-    scope_boundaries = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)  # lambdas are entered
     node_type = ast.AST
     while stack:
         node, parent = pop()
         append(node)
         if parent is not None:
             parents[node] = parent
-        if isinstance(node, scope_boundaries):
+        kind = type(node)
+        group = groups.get(kind)
+        if group is None:
+            groups[kind] = [node]
+        else:
+            group.append(node)
+        if kind in SCOPE_BOUNDARIES:
             # decorators, defaults and base classes run in this scope; the body does not
             for child in reversed(definition_header(node)):
                 push((child, node))
             continue
-        # ast.iter_child_nodes without its generators, and without the Load/Store contexts
-        children = []
-        for name in node._fields:
-            if name == "ctx":
-                continue
+        fields = _CHILD_FIELDS.get(kind)
+        if fields is None:
+            fields = _CHILD_FIELDS[kind] = child_fields(kind)
+        for name in fields:  # last field first: the stack pops the first child first
             value = getattr(node, name, None)
-            if isinstance(value, list):
-                children.extend(item for item in value if isinstance(item, node_type))
+            if type(value) is list:
+                for child in reversed(value):
+                    if isinstance(child, node_type):
+                        push((child, node))
             elif isinstance(value, node_type):
-                children.append(value)
-        for child in reversed(children):
-            push((child, node))
+                push((value, node))
     return nodes
+
+
+#: statements whose body is a scope of its own (lambdas are entered); ``ast.parse`` makes no subclasses
+SCOPE_BOUNDARIES = frozenset({ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
+#: fields of the commonest classes that never hold a child node (identifiers, strings,
+#: constants), skipped by :func:`scope_nodes`; ``ctx`` (Load/Store markers) is skipped everywhere
+SCALAR_FIELDS: dict[type, frozenset[str]] = {
+    ast.Name: frozenset({"id"}),
+    ast.Attribute: frozenset({"attr"}),
+    ast.Constant: frozenset({"value", "kind"}),
+    ast.arg: frozenset({"arg", "type_comment"}),
+    ast.keyword: frozenset({"arg"}),
+    ast.alias: frozenset({"name", "asname"}),
+}
+_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def child_fields(kind: type) -> tuple[str, ...]:
+    """The fields of an ``ast`` class that may hold child nodes, last field first."""
+    scalar = SCALAR_FIELDS.get(kind, frozenset())
+    return tuple(reversed([name for name in kind._fields if name != "ctx" and name not in scalar]))
 
 
 def definition_header(node: ast.AST) -> list[ast.AST]:
@@ -180,35 +210,45 @@ def definition_header(node: ast.AST) -> list[ast.AST]:
 
 def bound_names(func: ast.AST, nodes=None, by_type: dict | None = None) -> frozenset[str]:
     """Names bound locally in a function (parameters, assignments, imports, defs); ``by_type``:
-    the same ``nodes`` grouped by class (only the binding kinds are then read)."""
+    the same ``nodes`` grouped by class (each kind of binding node is read from its group)."""
     names: set[str] = set()
     args = getattr(func, "args", None)
     if args is not None:
         for arg in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg]:
             if arg is not None:
                 names.add(arg.arg)
-    declared_global: set[str] = set()
-    if by_type is not None:
-        nodes = [node for kind in BINDING_NODES for node in by_type.get(kind, ())]
-    for node in nodes if nodes is not None else iter_scope(func):
-        if isinstance(node, ast.Name) and isinstance(node.ctx, (ast.Store, ast.Del)):
+    if by_type is None:
+        by_type = group_by_type(node for node in (nodes if nodes is not None else iter_scope(func))
+                                if isinstance(node, BINDING_NODES))
+    for node in by_type.get(ast.Name, ()):
+        if isinstance(node.ctx, (ast.Store, ast.Del)):
             names.add(node.id)
-        elif isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+    for kind in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef):
+        names.update(node.name for node in by_type.get(kind, ()))
+    for kind in (ast.Import, ast.ImportFrom):
+        for node in by_type.get(kind, ()):
+            names.update(alias.asname or alias.name.split(".", 1)[0] for alias in node.names if alias.name != "*")
+    for node in by_type.get(ast.ExceptHandler, ()):
+        if node.name:
             names.add(node.name)
-        elif isinstance(node, (ast.Import, ast.ImportFrom)):
-            for alias in node.names:
-                if alias.name != "*":
-                    names.add(alias.asname or alias.name.split(".", 1)[0])
-        elif isinstance(node, (ast.Global, ast.Nonlocal)):
-            declared_global.update(node.names)
-        elif isinstance(node, ast.ExceptHandler) and node.name:
-            names.add(node.name)
+    declared_global = {
+        name for kind in (ast.Global, ast.Nonlocal) for node in by_type.get(kind, ()) for name in node.names
+    }
     return frozenset(names - declared_global)
 
 
 #: the kinds of node that bind a name in their scope (see :func:`bound_names`)
 BINDING_NODES = (ast.Name, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Import, ast.ImportFrom,
                  ast.Global, ast.Nonlocal, ast.ExceptHandler)
+
+
+def group_by_type(nodes) -> dict[type, list]:
+    """``nodes`` grouped by exact class, each group in the order of ``nodes``
+    (``ast.parse`` makes no subclasses, so a group holds every node of its kind)."""
+    groups: dict[type, list] = {}
+    for node in nodes:
+        groups.setdefault(type(node), []).append(node)
+    return groups
 
 
 def iter_scope(scope: ast.AST):

@@ -71,7 +71,7 @@ class Scope:
     imports: dict = field(default_factory=dict)
     #: statement id -> whether it runs inside a loop of this scope
     loop_memo: dict = field(default_factory=dict)
-    #: the nodes by exact type, each list in source order (see :func:`nodes_by_type`)
+    #: the nodes by exact type, each list in source order (filled by :func:`~.imports.scope_nodes`)
     by_type: dict = field(default_factory=dict)
 
     def of_type(self, *types: type) -> list:
@@ -82,21 +82,21 @@ class Scope:
 
 
 def make_scope(node: ast.AST, class_node: ast.ClassDef | None = None, parents: dict | None = None) -> Scope:
-    """A scope with its nodes listed once (parents recorded in ``parents``)."""
+    """A scope with its nodes listed once, grouped by type in the same pass (parents recorded
+    in ``parents``)."""
     parents = {} if parents is None else parents
+    by_type: dict[type, list] = {}
     if isinstance(node, ast.Module):
         scope = Scope(node, node.body, frozenset(), is_module=True)
-        scope.nodes = scope_nodes(node.body, parents)
-        scope.by_type = nodes_by_type(scope.nodes)
+        scope.nodes = scope_nodes(node.body, parents, by_type)
+        scope.by_type = by_type
     elif isinstance(node, ast.ClassDef):
         # a class body: what it binds are class attributes, long-lived state that escapes
-        nodes = scope_nodes(node, parents)
-        by_type = nodes_by_type(nodes)
+        nodes = scope_nodes(node, parents, by_type)
         local = bound_names(node, nodes, by_type)
         scope = Scope(node, node.body, local, class_node, nodes=nodes, escaping=local, by_type=by_type)
     else:
-        nodes = scope_nodes(node, parents)
-        by_type = nodes_by_type(nodes)
+        nodes = scope_nodes(node, parents, by_type)
         args = node.args
         params = frozenset(
             a.arg for a in [*args.posonlyargs, *args.args, *args.kwonlyargs, args.vararg, args.kwarg] if a
@@ -107,20 +107,6 @@ def make_scope(node: ast.AST, class_node: ast.ClassDef | None = None, parents: d
             if arg.annotation is not None and _annotation_is_path(arg.annotation):
                 scope.path_names.add(arg.arg)
     return scope
-
-
-def nodes_by_type(nodes: list) -> dict[type, list]:
-    """``nodes`` grouped by exact class, each group in the order of ``nodes``: the passes that
-    look for a few kinds of node read only those (``ast.parse`` makes no subclasses)."""
-    groups: dict[type, list] = {}
-    for node in nodes:
-        kind = type(node)
-        group = groups.get(kind)
-        if group is None:
-            groups[kind] = [node]
-        else:
-            group.append(node)
-    return groups
 
 
 #: the kinds of node :meth:`SourceFinder.learn_scope_names` reads

@@ -70,9 +70,7 @@ class ScopeSites:
 def find_sites(scope: Scope, finder: SourceFinder, parents: dict[ast.AST, ast.AST]) -> ScopeSites:
     """Every opening call of ``scope`` with its fate decided from the syntax around it."""
     result = ScopeSites()
-    for node in scope.nodes:
-        if not isinstance(node, ast.Call):
-            continue
+    for node in scope.of_type(ast.Call):
         kind = finder.resource_kind(node, scope)
         if kind is not None:
             site = _classify(node, kind, scope, finder, parents)
@@ -91,9 +89,11 @@ def _mapped_opener(call: ast.Call, scope: Scope, finder: SourceFinder, parents) 
     """``list(map(Image.open, paths))``, ``pool.map(open, paths)``: one resource per item, made
     by the map call itself (reported there)."""
     func = call.func
+    if not call.args or isinstance(func, ast.Attribute) and func.attr not in {"map", "imap"}:
+        return None  # an attribute qualifies to a dotted name that ends with it: not builtins.map
     is_builtin_map = finder.qualify(func, scope) == "builtins.map"
-    is_pool_map = isinstance(func, ast.Attribute) and func.attr in {"map", "imap"}
-    if not (is_builtin_map or is_pool_map) or not call.args:
+    is_pool_map = isinstance(func, ast.Attribute)
+    if not (is_builtin_map or is_pool_map):
         return None
     opener = call.args[0]
     if isinstance(opener, ast.Lambda) and isinstance(opener.body, ast.Call):
