@@ -17,6 +17,7 @@ import ast
 import bisect
 
 from . import names
+from .imports import CHILD_FIELDS, child_fields
 from .kinds import RELEASE_METHODS, dataset_names, detached_item, inherited_detached
 from .ownership import matches_setting, result_holds_arguments
 from .resources import Scope, SourceFinder, call_name
@@ -691,7 +692,7 @@ class FlowWalker:
             return before  # the statement changed nothing: what was open stays open
         state = {site: sets for site, sets in before.items() if site in after}
         for site in walrus:
-            if site.walrus and site in after and site not in state:
+            if site in after and site not in state:
                 state[site] = after[site]
         return state
 
@@ -1040,24 +1041,25 @@ def released_names(stmts: list[ast.stmt], methods: frozenset[str] = RELEASE_METH
     loops: list[ast.AST] = []
     for stmt in stmts:
         for node in ast.walk(stmt):
-            if isinstance(node, ast.Call):
-                _count_release_call(node, methods, found)
-            elif isinstance(node, ast.withitem) and isinstance(node.context_expr, ast.Name):
-                found.add(node.context_expr.id)
-            elif isinstance(node, (ast.For, ast.AsyncFor)):
-                loops.append(node)
+            _count_release_node(node, methods, found, loops)
     _count_released_loops(loops, found)
     return found
 
 
-def _count_release_call(node: ast.Call, methods: frozenset[str], found: set[str]) -> None:
-    """``x.close()`` (any of ``methods``) releases ``x``; ``closing(x)``, ``enter_context(x)`` too."""
-    if isinstance(node.func, ast.Attribute) and node.func.attr in methods:
-        root = names.root_name(node.func.value)
-        if root:
-            found.add(root)
-    elif names_call(node, "closing") or names_call(node, "enter_context"):
-        found.update(a.id for a in node.args if isinstance(a, ast.Name))
+def _count_release_node(node: ast.AST, methods: frozenset[str], found: set[str], loops: list[ast.AST]) -> None:
+    """Add to ``found`` what ``node`` releases: ``x.close()`` (any of ``methods``), ``closing(x)``,
+    ``enter_context(x)``, ``with x``; keep ``for`` loops in ``loops`` for :func:`_count_released_loops`."""
+    if isinstance(node, ast.Call):
+        if isinstance(node.func, ast.Attribute) and node.func.attr in methods:
+            root = names.root_name(node.func.value)
+            if root:
+                found.add(root)
+        elif names_call(node, "closing") or names_call(node, "enter_context"):
+            found.update(a.id for a in node.args if isinstance(a, ast.Name))
+    elif isinstance(node, ast.withitem) and isinstance(node.context_expr, ast.Name):
+        found.add(node.context_expr.id)
+    elif isinstance(node, (ast.For, ast.AsyncFor)):
+        loops.append(node)
 
 
 def _count_released_loops(loops: list[ast.AST], found: set[str]) -> None:
@@ -1084,8 +1086,7 @@ class ReleaseIndex:
         for order, node in enumerate(scope.nodes):
             kind = type(node)
             if kind is ast.Call:
-                func = node.func
-                name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else None
+                name = call_name(node)
                 if name in methods or name == "closing" or name == "enter_context":
                     found.append((node.lineno, order, node))
             elif kind is ast.withitem:
@@ -1108,18 +1109,12 @@ class ReleaseIndex:
         block = {id(stmt) for stmt in stmts}
         inside = sorted((entry for entry in self.entries[start:end] if self._within(entry[2], block)),
                         key=lambda entry: entry[1])  # back in the order released_names meets them
+        if any(isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) for _, _, node in inside):
+            return None
         found: set[str] = set()
-        loops = []
+        loops: list[ast.AST] = []
         for _, _, node in inside:
-            if isinstance(node, ast.Call):
-                _count_release_call(node, self.methods, found)
-            elif isinstance(node, ast.withitem):
-                if isinstance(node.context_expr, ast.Name):
-                    found.add(node.context_expr.id)
-            elif isinstance(node, (ast.For, ast.AsyncFor)):
-                loops.append(node)
-            else:
-                return None
+            _count_release_node(node, self.methods, found, loops)
         _count_released_loops(loops, found)
         return found
 
@@ -1162,17 +1157,14 @@ ACTIVE_NODES = frozenset({ast.Call, ast.Await, ast.NamedExpr, ast.Yield, ast.Yie
                           ast.SetComp, ast.GeneratorExp, ast.DictComp})
 _NESTED_SCOPE_TYPES = frozenset(NESTED_SCOPES)
 _COMPOUND_TYPES = frozenset(COMPOUND_STATEMENTS)
-#: fields that never hold a node (names, flags, the Load/Store context): not looked into
-_LEAF_FIELDS = frozenset({"ctx", "id", "attr", "arg", "kind", "type_comment", "is_async", "level", "conversion",
-                          "module", "name"})
-_child_fields: dict[type, tuple[str, ...]] = {ast.Constant: ()}
 
 
 def active_nodes(root: ast.AST) -> list[ast.AST]:
     """The :data:`ACTIVE_NODES` among :func:`walk_scope_expr` ``(root)``, in the same order.
 
     The walk that every statement's facts start from, so it is written for speed: it visits
-    each node once, skips fields that cannot hold a node, and lists only what is read."""
+    each node once, skips fields that cannot hold a node (:func:`~.imports.child_fields`),
+    and lists only what is read."""
     found = []
     stack = [root]
     pop, push = stack.pop, stack.append
@@ -1182,11 +1174,11 @@ def active_nodes(root: ast.AST) -> list[ast.AST]:
         kind = type(current)
         if kind in wanted:
             found.append(current)
-        fields = _child_fields.get(kind)
+        fields = CHILD_FIELDS.get(kind)
         if fields is None:
-            fields = _child_fields[kind] = tuple(f for f in kind._fields if f not in _LEAF_FIELDS)
+            fields = child_fields(kind)
         skip_blocks = kind in compound
-        for name in fields:
+        for name in reversed(fields):  # in field order, as walk_scope_expr pushes them
             value = getattr(current, name, None)
             if value is None:
                 continue

@@ -162,9 +162,9 @@ def scope_nodes(root, parents: dict, by_type: dict | None = None) -> list[ast.AS
             for child in reversed(definition_header(node)):
                 push((child, node))
             continue
-        fields = _CHILD_FIELDS.get(kind)
+        fields = CHILD_FIELDS.get(kind)
         if fields is None:
-            fields = _CHILD_FIELDS[kind] = child_fields(kind)
+            fields = child_fields(kind)
         for name in fields:  # last field first: the stack pops the first child first
             value = getattr(node, name, None)
             if type(value) is list:
@@ -188,13 +188,18 @@ SCALAR_FIELDS: dict[type, frozenset[str]] = {
     ast.keyword: frozenset({"arg"}),
     ast.alias: frozenset({"name", "asname"}),
 }
-_CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
+#: :func:`child_fields` by class, filled on first use (the hot walks read it directly)
+CHILD_FIELDS: dict[type, tuple[str, ...]] = {}
 
 
 def child_fields(kind: type) -> tuple[str, ...]:
     """The fields of an ``ast`` class that may hold child nodes, last field first."""
-    scalar = SCALAR_FIELDS.get(kind, frozenset())
-    return tuple(reversed([name for name in kind._fields if name != "ctx" and name not in scalar]))
+    fields = CHILD_FIELDS.get(kind)
+    if fields is None:
+        scalar = SCALAR_FIELDS.get(kind, frozenset())
+        fields = CHILD_FIELDS[kind] = tuple(
+            reversed([name for name in kind._fields if name != "ctx" and name not in scalar]))
+    return fields
 
 
 def definition_header(node: ast.AST) -> list[ast.AST]:
