@@ -283,6 +283,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     from . import progress, report
     from .runner import default_jobs, discover, lint_paths
 
+    from .collector import pace_for_batch
+
+    pace_for_batch()
     started = time.perf_counter()
     files, errors = discover(args.paths or ["."], args.exclude)
     from .fix import command as fix_command

@@ -141,6 +141,9 @@ _worker_cache = None
 def _init_worker(settings: Settings, cache) -> None:
     global _worker_settings, _worker_cache
     _worker_settings, _worker_cache = settings, cache
+    from .collector import pace_for_batch
+
+    pace_for_batch()  # a worker is a batch run of its own, however it was started
 
 
 def _lint_task(path: str) -> FileResult:

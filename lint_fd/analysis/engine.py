@@ -102,6 +102,7 @@ def _analysed(tree: ast.AST, source: str, settings: Settings, filename: str | No
     try:
         analysis = ModuleAnalysis(tree, source, settings, project=project)
         facts = analysis.run()
+        analysis.detach()
     finally:
         sys.setrecursionlimit(limit)
         if project is not None and dependencies is not None:
@@ -239,6 +240,14 @@ class ModuleAnalysis:
                         self.class_of[id(item)] = stmt
             if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
                 self.definitions.append(stmt)
+
+    def detach(self) -> None:
+        """Drop the references that tie the analysis to itself (its helper summaries are its
+        own bound methods), so that its tree and all that was built on it is freed by reference
+        counting as soon as nothing reads them: left to the cyclic garbage collector, every
+        analysed module would wait for a full collection, which walks all that is alive."""
+        self._summaries = None
+        self.finder.summaries = None
 
     # -- scopes ---------------------------------------------------------------
     def scope_of(self, node: ast.AST) -> Scope:

@@ -1312,6 +1312,7 @@ class StatementFacts:
                 self._call(node, scope, comprehension_sources)
             else:
                 self._node(node, scope, comprehension_sources)
+        del self._walker  # the walker keeps the facts: a reference back would make every walk a cycle
 
     def _statement_bindings(self, stmt: ast.stmt, scope: Scope) -> None:
         if isinstance(stmt, ast.Assign):

@@ -237,6 +237,8 @@ class ModuleSummary:
         return self._analysis
 
     def forget_analysis(self) -> None:
+        if self._analysis is not None:
+            self._analysis.detach()  # freed now by reference counting, not at the next full collection
         self._analysis = None
 
     def defines(self, name: str) -> bool:
