@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ast
 import fnmatch
+import gc
 import os
 import sys
 import warnings
@@ -41,6 +42,9 @@ def files(paths: list[str], exclude: list[str]):
 
 def main(argv: list[str]) -> int:
     exclude: list[str] = []
+    if argv[:1] == ["--gc-threshold"]:  # the collector pace lint-fd sets for itself (lint_fd.collector)
+        gc.set_threshold(*(int(n) for n in argv[1].split(",")))
+        argv = argv[2:]
     if argv[:1] == ["--exclude"]:
         exclude, argv = [p for p in argv[1].split(",") if p], argv[2:]
     warnings.simplefilter("ignore")
