@@ -228,7 +228,9 @@ class FlowWalker:
     def simple(self, stmt: ast.stmt, env: Env) -> Flow:
         after = self.effects(stmt, [stmt], env)
         flow = Flow()
-        kind = self.raise_kind(stmt, env)
+        # with nothing open before it, an exception inside the statement carries nothing open
+        # out of it, unless it opens with ``:=`` or raises outright
+        kind = self.raise_kind(stmt, env) if env or type(stmt) is ast.Raise or self._has_walrus_site(stmt) else None
         if kind is not None:
             flow.add_exc(kind, self.still_open(env, after, stmt))
         if isinstance(stmt, ast.Return):
@@ -242,6 +244,9 @@ class FlowWalker:
         else:
             flow.normal = after
         return flow
+
+    def _has_walrus_site(self, stmt: ast.stmt) -> bool:
+        return any(site.walrus for site in self.sites.by_statement.get(stmt, ()))
 
     def header(self, stmt: ast.stmt, exprs: list[ast.AST], env: Env, flow: Flow) -> Env:
         """Evaluate the expressions of a compound statement's header (test, iterable, items)."""
