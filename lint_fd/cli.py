@@ -281,9 +281,8 @@ def publish(args: argparse.Namespace, results) -> bool:
 def run(args: argparse.Namespace, settings: Settings) -> int:
     """Check the paths, print the report, return the exit status."""
     from . import progress, report
-    from .runner import default_jobs, discover, lint_paths
-
     from .collector import pace_for_batch
+    from .runner import default_jobs, discover, lint_paths
 
     pace_for_batch()
     started = time.perf_counter()

@@ -118,9 +118,6 @@ def _annotation_is_path(annotation: ast.AST) -> bool:
     return text in {"Path", "pathlib.Path", "PosixPath"}
 
 
-_UNKNOWN = object()
-
-
 class SourceFinder:
     """Decides whether a call creates a resource, given the module's names."""
 
@@ -148,16 +145,18 @@ class SourceFinder:
         #: functions defined inside a function that return a fresh resource:
         #: id(enclosing function node) -> {name: kind}
         self.nested_factories: dict[int, dict[str, ResourceKind]] = {}
-        self._qualified: dict[tuple[int, int], str | None] = {}
+        self._qualified: dict[tuple[int, int], tuple[ast.AST, str | None]] = {}
 
     # -- name helpers -------------------------------------------------------
     def qualify(self, expr: ast.AST, scope: Scope) -> str | None:
         """:meth:`~.imports.ImportMap.qualify` in ``scope``, worked out once per expression: the
         engine asks it of the same callee when it looks for sites, follows values and plans raises."""
         key = (id(expr), id(scope))
-        found = self._qualified.get(key, _UNKNOWN)
-        if found is _UNKNOWN:
-            found = self._qualified[key] = self.imports.qualify(expr, scope.local_names, scope.imports)
+        known = self._qualified.get(key)
+        if known is not None and known[0] is expr:
+            return known[1]
+        found = self.imports.qualify(expr, scope.local_names, scope.imports)
+        self._qualified[key] = (expr, found)  # the expression is kept, so its id is never another's
         return found
 
     def learn_scope_names(self, scope: Scope) -> None:
