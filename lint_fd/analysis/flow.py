@@ -230,7 +230,7 @@ class FlowWalker:
         flow = Flow()
         # with nothing open before it, an exception inside the statement carries nothing open
         # out of it, unless it opens with ``:=`` or raises outright
-        kind = self.raise_kind(stmt, env) if env or type(stmt) is ast.Raise or self._has_walrus_site(stmt) else None
+        kind = self.raise_kind(stmt, env) if env or type(stmt) is ast.Raise or self.walrus_sites(stmt) else None
         if kind is not None:
             flow.add_exc(kind, self.still_open(env, after, stmt))
         if isinstance(stmt, ast.Return):
@@ -245,8 +245,9 @@ class FlowWalker:
             flow.normal = after
         return flow
 
-    def _has_walrus_site(self, stmt: ast.stmt) -> bool:
-        return any(site.walrus for site in self.sites.by_statement.get(stmt, ()))
+    def walrus_sites(self, stmt: ast.stmt | None) -> list[Site]:
+        """The resources ``stmt`` binds with ``:=``: open for the rest of the statement."""
+        return [site for site in self.sites.by_statement.get(stmt, ()) if site.walrus] if stmt is not None else []
 
     def header(self, stmt: ast.stmt, exprs: list[ast.AST], env: Env, flow: Flow) -> Env:
         """Evaluate the expressions of a compound statement's header (test, iterable, items)."""
@@ -692,7 +693,7 @@ class FlowWalker:
 
         A resource bound by ``:=`` is open for the rest of the statement:
         ``(f := open(p)).read()`` can fail after the open."""
-        walrus = [site for site in self.sites.by_statement.get(stmt, ()) if site.walrus] if stmt is not None else ()
+        walrus = self.walrus_sites(stmt)
         if after is before and not walrus:
             return before  # the statement changed nothing: what was open stays open
         state = {site: sets for site, sets in before.items() if site in after}
