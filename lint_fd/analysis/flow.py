@@ -21,7 +21,7 @@ from .imports import CHILD_FIELDS, child_fields
 from .kinds import RELEASE_METHODS, dataset_names, detached_item, inherited_detached
 from .ownership import matches_setting, result_holds_arguments
 from .resources import Scope, SourceFinder, call_name
-from .sites import CONTAINER_ADDERS, KEEPING_METHOD_PREFIXES, ScopeSites, Site
+from .sites import CONTAINER_ADDERS, ScopeSites, Site, is_keeping_method
 from .sites import local_callee
 
 Env = dict  # Site -> frozenset of alias-name frozensets, one per path where the site is open
@@ -1408,7 +1408,7 @@ class StatementFacts:
                         self.escaped |= walker.held(value)
                 return
         arguments = [*call.args, *(k.value for k in call.keywords)]
-        keeping_method = isinstance(func, ast.Attribute) and func.attr.lower().startswith(KEEPING_METHOD_PREFIXES)
+        keeping_method = isinstance(func, ast.Attribute) and is_keeping_method(func.attr)
         if keeping_method:
             receiver = names.root_name(func.value)
             keeping_method = receiver is None or not names.is_local_container(receiver, scope)

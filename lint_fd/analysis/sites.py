@@ -120,6 +120,23 @@ def _mapped_opener(call: ast.Call, scope: Scope, finder: SourceFinder, parents) 
 KEEPING_METHOD_PREFIXES = ("set", "add", "register", "attach", "push", "put", "store", "track", "append", "insert")
 
 
+def is_keeping_method(name: str) -> bool:
+    """Whether a method keeps what it is given on its receiver: a setter-like name
+    (``source.setByteStream(f)``, ``registry.register(img)``) or an initialiser
+    (``super().__init__(f)``, ``Base.__init__(self, f)``: the object being built keeps
+    its arguments, and goes wherever that object goes)."""
+    return name == "__init__" or name.lower().startswith(KEEPING_METHOD_PREFIXES)
+
+
+def _receiver_keeps(func: ast.AST, scope: Scope) -> bool:
+    """A keeping method (:func:`is_keeping_method`) of something that outlives the scope:
+    ``images.append(img)`` on a local list is followed instead, as a container."""
+    if not isinstance(func, ast.Attribute) or not is_keeping_method(func.attr):
+        return False
+    receiver = names.root_name(func.value)
+    return receiver is None or not names.is_local_container(receiver, scope)
+
+
 def local_callee(func: ast.AST, scope: Scope) -> tuple[str, bool] | None:
     """(name, is_method) when a call may go to a function or method of this module."""
     if isinstance(func, ast.Name) and func.id not in scope.local_names:
@@ -365,6 +382,8 @@ def _holder_fate(node: ast.AST, scope: Scope, finder: SourceFinder, parents) -> 
                 return Fate.RELEASED, frozenset()
             if index in finder.summaries.keeper_params(*local):
                 return Fate.ESCAPED, frozenset()
+        if _receiver_keeps(func, scope):
+            return Fate.ESCAPED, frozenset()  # registry.register([...]), super().__init__([...])
         if result_holds_arguments(func, qualified, finder, scope):
             return _holder_fate(parent, scope, finder, parents)
         # a call lint_fd cannot see reads what it is given, whatever becomes of its result:
@@ -409,11 +428,9 @@ def _classify_argument(site: Site, call: ast.AST, arg: ast.AST, scope: Scope, fi
         if index in finder.summaries.keeper_params(*local):
             site.fate = Fate.ESCAPED  # self.register(Image.open(p)) storing it on self
             return
-    if isinstance(func, ast.Attribute) and func.attr.lower().startswith(KEEPING_METHOD_PREFIXES):
-        receiver = names.root_name(func.value)
-        if receiver is None or not names.is_local_container(receiver, scope):
-            site.fate = Fate.ESCAPED  # source.setByteStream(open(p)): the receiver keeps it
-            return
+    if _receiver_keeps(func, scope):
+        site.fate = Fate.ESCAPED  # source.setByteStream(open(p)): the receiver keeps it
+        return
     if result_holds_arguments(func, qualified, finder, scope):
         # a wrapper keeps the resource: it is as alive as the wrapper
         outer = _classify(call, site.kind, scope, finder, parents)

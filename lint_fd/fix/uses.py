@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from ..analysis.imports import ImportMap
 from ..analysis.names import READER_NAMES
-from ..analysis.sites import CONTAINER_ADDERS, KEEPING_METHOD_PREFIXES
+from ..analysis.sites import CONTAINER_ADDERS, is_keeping_method
 
 NESTED_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)
 LAZY = NESTED_SCOPES + (ast.GeneratorExp,)
@@ -359,7 +359,7 @@ class RunFinder:
                 return False
             elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
                 method = node.func.attr
-                keeper = method in CONTAINER_ADDERS or method.lower().startswith(KEEPING_METHOD_PREFIXES)
+                keeper = method in CONTAINER_ADDERS or is_keeping_method(method)
                 receiver_tracked = self.holding.holds(node.func.value, tracked)
                 arguments = [*node.args, *(k.value for k in node.keywords)]
                 if keeper and not receiver_tracked and any(self.holding.argument_holds(a, tracked) for a in arguments):

@@ -24,7 +24,11 @@ class ResourceNotClosed(Rule):
     project included), to a name listed under `release-functions` or
     `keeper-functions`, or wrapped in an object that escapes (a CamelCase
     constructor, `io.TextIOWrapper`, `contextlib.closing`, `tarfile.open(fileobj=f)`,
-    Flask `send_file`...). A close behind `if not f.closed:` counts.
+    Flask `send_file`...), or given to a method that keeps it on an object that
+    outlives the function: a setter-like method (`source.setByteStream(f)`,
+    `registry.register(img)`) or a base class's initialiser
+    (`super().__init__(f)`: the object being built keeps it). A close behind
+    `if not f.closed:` counts.
     Data read out of an archive is not the archive: `x = data["x"]` of an npz
     archive and `h5["images"][i]` of an HDF5 file are arrays in memory, so
     returning them leaves the file with the function (`h5["images"]` itself is
