@@ -7,9 +7,10 @@ moves only to
 
 * a class or function of the analysed code that stores or returns the argument
   (the engine's summaries say which);
-* a constructor call (a CamelCase callee): the object built around the resource
-  holds it, so it is handed on exactly when that object is (``return
-  FileWrapper(f)``; ``self.reader = Reader(open(p))``);
+* a constructor call (a CamelCase callee, or the class at hand: ``cls(f)``,
+  ``type(self)(f)``): the object built around the resource holds it, so it is handed
+  on exactly when that object is (``return FileWrapper(f)``; ``self.reader =
+  Reader(open(p))``);
 * the well-known wrappers of :data:`OWNING_WRAPPERS`, lowercase ones included;
 * the names the user lists under ``keeper-functions`` (they own what they receive,
   whatever becomes of their result).
@@ -102,6 +103,17 @@ def is_constructor_name(name: str) -> bool:
     return bool(name) and name[0].isupper() and not name.isupper()
 
 
+def is_own_class(func: ast.AST) -> bool:
+    """The class at hand, called as a constructor: ``cls(f)`` in a classmethod,
+    ``type(self)(f)``, ``self.__class__(f)``."""
+    if isinstance(func, ast.Name):
+        return func.id == "cls"
+    if isinstance(func, ast.Attribute):
+        return func.attr == "__class__" and isinstance(func.value, ast.Name) and func.value.id in {"self", "cls"}
+    return (isinstance(func, ast.Call) and isinstance(func.func, ast.Name) and func.func.id == "type"
+            and len(func.args) == 1 and isinstance(func.args[0], ast.Name) and func.args[0].id == "self")
+
+
 def short_name(func: ast.AST) -> str:
     return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
 
@@ -121,7 +133,7 @@ def result_holds_arguments(func: ast.AST, qualified: str | None, finder, scope) 
         return True
     if isinstance(func, ast.Attribute) and (func.attr in OWNING_METHODS or func.attr in PASS_THROUGH_METHODS):
         return True
-    return is_constructor_name(short_name(func))
+    return is_constructor_name(short_name(func)) or is_own_class(func)
 
 
 def matches_setting(qualified: str | None, func: ast.AST, names: frozenset[str]) -> bool:

@@ -23,7 +23,8 @@ class ResourceNotClosed(Rule):
     your project that closes or keeps its argument (other modules of the
     project included), to a name listed under `release-functions` or
     `keeper-functions`, or wrapped in an object that escapes (a CamelCase
-    constructor, `io.TextIOWrapper`, `contextlib.closing`, `tarfile.open(fileobj=f)`,
+    constructor or the class at hand, `cls(f)`, `type(self)(f)`;
+    `io.TextIOWrapper`, `contextlib.closing`, `tarfile.open(fileobj=f)`,
     Flask `send_file`...), or given to a method that keeps it on an object that
     outlives the function: a setter-like method (`source.setByteStream(f)`,
     `registry.register(img)`) or a base class's initialiser
