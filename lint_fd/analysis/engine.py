@@ -289,8 +289,13 @@ class ModuleAnalysis:
 
     # -- factories of the module ----------------------------------------------
     def factory_call_names(self) -> set[str]:
+        """How calls to an opener are spelt in this module's text: ``open``, ``np.load``,
+        ``cv2.VideoCapture``, the module's own factories..."""
         names = {"open"}
-        for local, qualified in self.imports.names.items():
+        imported = dict(self.imports.names)
+        for local, qualified in nested_import_names(self.text.source, self.imports).items():
+            imported.setdefault(local, qualified)  # def load(p): import numpy as np; np.load(p)
+        for local, qualified in imported.items():
             if qualified in FILE_FACTORIES or qualified in IMAGE_FACTORIES or qualified in kinds.OPENERS:
                 names.add(local)
             elif qualified.split(".", 1)[0] in kinds.SHORT_NAMES:  # import numpy as np: search "np.load("
@@ -590,6 +595,29 @@ def calls_of(source: str, imported) -> set[str]:
 
 
 CALLED_ATTRIBUTE = re.compile(r"\.(\w+)\s*\(")
+#: an indented ``import x`` or ``from x import y`` line: an import inside a function (or a block)
+NESTED_IMPORT = re.compile(r"^[ \t]+(?:from[ \t]+[\w.]+[ \t]+)?import[ \t][^\n]*", re.MULTILINE)
+
+
+def nested_import_names(source: str, imports: ImportMap) -> dict[str, str]:
+    """Local name -> qualified name for the imports written inside functions and blocks
+    (``def load(p): import numpy as np``), read off the text: only the module's top-level
+    imports are in its import map, and these tell which calls may open something. Each
+    such line is parsed alone (a parenthesised list up to its closing parenthesis); one
+    that does not parse alone tells nothing."""
+    found: dict[str, str] = {}
+    for match in NESTED_IMPORT.finditer(source):
+        text = match.group().strip()
+        if "(" in text and ")" not in text:
+            close = source.find(")", match.end())
+            text = source[match.start():close + 1].strip() if close != -1 else text
+        try:
+            statements = ast.parse(text).body
+        except (SyntaxError, ValueError):
+            continue
+        imports.add_imports([node for node in statements if isinstance(node, ast.Import) or (
+            isinstance(node, ast.ImportFrom) and all(alias.name != "*" for alias in node.names))], into=found)
+    return found
 
 
 def innermost_scope_nodes(tree: ast.Module, lines: set[int]) -> list[ast.AST]:
