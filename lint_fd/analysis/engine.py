@@ -90,11 +90,15 @@ def _analysed(tree: ast.AST, source: str, settings: Settings, filename: str | No
         from .project import project_imports
 
         project = project_imports(tree, filename, settings)
-        if not mentions and project is not None and not any(
-            project.factory(key) is not None or getattr(project.generator(key), "holds_resource", False)
-            for key in calls_of(source, project.imported)
-        ):
-            project = None  # nothing here opens: only a call to the project's factories could
+        if project is not None:
+            called = calls_of(source, project.imported)
+            # ``from utils.general import cv2``: a library re-exported by a project module
+            mentions = bool(project.learn_library_names(called)) or mentions
+            if not mentions and not any(
+                project.factory(key) is not None or getattr(project.generator(key), "holds_resource", False)
+                for key in called
+            ):
+                project = None  # nothing here opens: only a call to the project's factories could
     if not mentions and project is None:
         return None
     limit = sys.getrecursionlimit()
@@ -217,6 +221,8 @@ class ModuleAnalysis:
         self.text = SourceText(source)
         self.settings = settings
         self.imports = ImportMap(tree)
+        if project is not None:
+            self.imports.names.update(project.library_names)  # from utils.general import cv2
         self.finder = SourceFinder(self.imports, settings.resource_factories, settings.keeper_functions,
                                    settings.release_functions)
         self.parents: dict[ast.AST, ast.AST] = self.finder.parents

@@ -46,6 +46,8 @@ CALLED_NAME = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\s*\(")
 RELATIVE_IMPORT = re.compile(r"^[ \t]*from[ \t]+\.[\w.]*[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)", re.M)
 #: tokens a function's text is searched without (see :meth:`ModuleSummary._code`)
 SKIPPED_TOKENS = frozenset({tokenize.COMMENT, tokenize.STRING})
+#: the last component of every opener, as a call spells it: ``VideoCapture``, ``load``, ``open``...
+OPENER_SHORT_NAMES = frozenset({"open"}).union(*kinds.SHORT_NAMES.values())
 #: how many summarised modules keep their tree in memory at once (the most recently asked ones:
 #: a package's central module, PIL's ``Image``, is asked by most files and stays parsed)
 LIVE_ANALYSES = 2
@@ -389,6 +391,19 @@ class ModuleSummary:
             self._package_imports = frozenset(found)
         return self._package_imports
 
+    def library_name(self, name: str) -> str | None:
+        """What a top-level name of this module means when another library bound it:
+        ``cv2`` for ``import cv2``, ``numpy`` for ``import numpy as np``, ``PIL.Image`` for
+        ``from PIL import Image`` (None for the module's own names and the project's)."""
+
+        def compute(analysis) -> str | None:
+            own = analysis.project.imported if analysis.project is not None else {}
+            if name in own or name in analysis.imports.module_defined:
+                return None
+            return analysis.imports.names.get(name)
+
+        return self._ask("library", name, compute, None)
+
     def factory(self, name: str):
         if not self.may_open or not self.may_create(name) or not self.defines(name):
             return None
@@ -456,6 +471,8 @@ class ProjectImports:
         self._used: dict[str, "ModuleSummary"] = {}
         self._looked_up: dict[str, tuple | None] = {}
         self._root: str | None | bool = False
+        #: library names this file imports through a project module (see :meth:`learn_library_names`)
+        self.library_names: dict[str, str] = {}
         for statement in getattr(tree, "body", []):
             if isinstance(statement, ast.ImportFrom):
                 if not self._inside_project(statement.module, statement.level):
@@ -534,6 +551,30 @@ class ProjectImports:
         if not summary.defines(name):
             return None
         return summary, name
+
+    def learn_library_names(self, called: set[str]) -> dict[str, str]:
+        """The libraries this file imports through a project module, as an opener is called
+        on them: ``from utils.general import cv2, np`` where ``utils/general.py`` does
+        ``import cv2`` and ``import numpy as np`` makes ``cv2`` mean ``cv2`` and ``np`` mean
+        ``numpy`` here. Only names called the way an opener is (``cv2.VideoCapture(``,
+        ``np.load(``, ``Image.open(``: ``called`` are the keys of :func:`~.engine.calls_of`)
+        are looked up. Local name -> qualified name, also kept in :attr:`library_names`."""
+        for key in sorted(called):
+            local, dot, attribute = key.partition(".")
+            if local in self.library_names or (attribute if dot else local) not in OPENER_SHORT_NAMES:
+                continue
+            target = self._target(local)
+            if target is None or target[1] is None:
+                continue
+            path, name = target
+            summary = self.view.summary(path, self.settings, self.depth)
+            if summary is None:
+                continue
+            self._used[path] = summary  # its content decides what the name means here
+            qualified = summary.library_name(name)
+            if qualified is not None:
+                self.library_names[local] = qualified
+        return self.library_names
 
     def is_known(self, key: str) -> bool:
         return self._lookup(key) is not None

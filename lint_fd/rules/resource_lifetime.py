@@ -41,6 +41,13 @@ class ResourceNotClosed(Rule):
     does a bound method handed over as a callback (`executor.submit(f.read)`).
     Lambdas, class bodies and default values are scopes like functions.
 
+    An opener is known however it is imported: at the top of the module,
+    inside the function (`def load(p): import numpy as np`), or through
+    another module of the project that imports the library itself
+    (`from utils.general import cv2, np`, where `utils/general.py` does
+    `import cv2` and `import numpy as np`; lint_fd reads that module, never
+    runs it).
+
     ## Resource kinds
 
     {resource_kinds}
