@@ -39,7 +39,11 @@ class ResourceNotClosed(Rule):
     project) reads what it is given; it does not take it, whatever becomes of
     its result: `out = process(f); return out` leaves `f` open here, and so
     does a bound method handed over as a callback (`executor.submit(f.read)`).
-    Lambdas, class bodies and default values are scopes like functions.
+    Lambdas, class bodies and default values are scopes like functions. A
+    nested function that uses the resource goes where the resource goes: one
+    returned, stored, decorated or passed to another call takes it along, but
+    one the function only calls itself (`def put(line): f.write(line)` ...
+    `put(x)`) carries nothing out, so `f` is still the function's to close.
 
     An opener is known however it is imported: at the top of the module,
     inside the function (`def load(p): import numpy as np`), or through
