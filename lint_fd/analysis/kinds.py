@@ -192,8 +192,9 @@ MAPPING_ATTRIBUTES = frozenset({"files", "keys", "items", "values", "get", "zip"
 
 
 def shows_npz(call: ast.Call, path: ast.AST | None, scope_nodes, parents: dict) -> bool:
-    """``np.load`` returns an ``NpzFile`` here: the path ends in ``.npz``, or the result is
-    used as a mapping (``data["x"]``, ``data.files``, ``.keys()``, ``.items()``, ``for k in data: data[k]``)."""
+    """``np.load`` returns an ``NpzFile`` here: the path ends in ``.npz`` (or comes from a glob of
+    ``*.npz``), or the result is used as a mapping (``data["x"]``, ``data.files``, ``.keys()``,
+    ``.items()``, ``for k in data: data[k]``)."""
     if path is not None and _ends_with_npz(path, scope_nodes, 0):
         return True
     if _mapping_use(call, parents.get(call)):
@@ -252,15 +253,46 @@ def _ends_with_npz(expr: ast.AST, scope_nodes, depth: int) -> bool:
             return _ends_with_npz(func.value, scope_nodes, depth + 1)
         return False
     if isinstance(expr, ast.Name):
-        # a local bound once to such an expression: path = f"{root}/{name}.npz"
-        values = [
-            node.value
-            for node in scope_nodes
-            if isinstance(node, ast.Assign)
-            and any(isinstance(t, ast.Name) and t.id == expr.id for t in node.targets)
-        ]
-        return len(values) == 1 and _ends_with_npz(values[0], scope_nodes, depth + 1)
+        # a local bound once to such an expression: path = f"{root}/{name}.npz"; or a loop
+        # variable over a glob of them: for path in glob.glob(os.path.join(root, "*.npz"))
+        values, iterables = [], []
+        for node in scope_nodes:
+            if isinstance(node, ast.Assign):
+                if any(isinstance(t, ast.Name) and t.id == expr.id for t in node.targets):
+                    values.append(node.value)
+            elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
+                if isinstance(node.target, ast.Name) and node.target.id == expr.id:
+                    iterables.append(node.iter)
+        if values:
+            return len(values) == 1 and not iterables and _ends_with_npz(values[0], scope_nodes, depth + 1)
+        return bool(iterables) and all(_globs_npz(iterable, scope_nodes, depth) for iterable in iterables)
     return False
+
+
+#: calls listing the paths that match a pattern, their first argument: glob.glob, Path.rglob...
+GLOB_CALLS = frozenset({"glob", "iglob", "rglob"})
+#: calls that keep the items of what they are given, in some order: sorted(glob(...))
+ORDERING_CALLS = frozenset({"sorted", "list", "tuple", "reversed", "tqdm"})
+
+
+def _globs_npz(expr: ast.AST, scope_nodes, depth: int) -> bool:
+    """``glob.glob(os.path.join(root, "*.npz"))``, ``sorted(Path(d).rglob("*.npz"))``, or a
+    local bound once to one: every path it lists ends in ``.npz``."""
+    if depth > 3:
+        return False
+    if isinstance(expr, ast.Name):
+        values = [node.value for node in scope_nodes if isinstance(node, ast.Assign)
+                  and any(isinstance(t, ast.Name) and t.id == expr.id for t in node.targets)]
+        return len(values) == 1 and _globs_npz(values[0], scope_nodes, depth + 1)
+    while isinstance(expr, ast.Call) and expr.args and _call_short_name(expr) in ORDERING_CALLS:
+        expr = expr.args[0]
+    return isinstance(expr, ast.Call) and bool(expr.args) and _call_short_name(expr) in GLOB_CALLS and \
+        _ends_with_npz(expr.args[0], scope_nodes, depth)
+
+
+def _call_short_name(call: ast.Call) -> str:
+    func = call.func
+    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
 
 
 def _mapping_use(node: ast.AST, parent: ast.AST | None) -> bool:
@@ -362,8 +394,8 @@ def kinds_markdown() -> str:
     ]
     for kind, names in by_kind.items():
         how = f"`{kind.release}()`" + (" or `with`" if kind.managed else " (not a context manager)")
-        only = " (only where the code shows an `.npz` archive: a path ending in `.npz`, or the result used " \
-            "as a mapping)" if kind is NPZ else ""
+        only = " (only where the code shows an `.npz` archive: a path ending in `.npz`, one listed by a glob " \
+            "of `*.npz`, or the result used as a mapping)" if kind is NPZ else ""
         lines.append(f"- {kind.what}: {', '.join(names)}{only}; released by {how}")
     lines.append("- whatever `resource-factories` names (`name:method` gives its release method), and the "
                  "functions of your code that return a fresh resource")
