@@ -17,6 +17,7 @@ import ast
 import bisect
 
 from . import names
+from .closures import keeps_captured
 from .imports import CHILD_FIELDS, child_fields
 from .kinds import RELEASE_METHODS, dataset_names, detached_item, inherited_detached
 from .ownership import matches_setting, result_holds_arguments
@@ -451,49 +452,20 @@ class FlowWalker:
     def _FunctionDef(self, stmt, env: Env) -> Flow:
         """A nested function or class that uses a resource and is itself used captures it.
 
-        Where it goes, the resource goes: handed on with it, unless the scope only ever
-        calls it (``def put(line): f.write(line)`` ... ``put(x)``), which carries nothing
-        out; then the function's name is one more name of what it captures. A function that
-        closes what it captures is taken as the resource's new owner either way."""
+        Where it goes, the resource goes: handed on with it, unless it only reads the
+        resource and the scope only calls it or hands it to a reader
+        (:func:`~.closures.keeps_captured`); then its name is one more name of what it captures."""
         env = self.kill(frozenset({stmt.name}), env)
         if not env or (stmt.name not in self.loaded_names and not stmt.decorator_list):
             return Flow(normal=env)  # a decorator is handed the function (``@app.route``)
-        captured = set()
-        receivers = set()  # the names read as ``x.attr`` (``handle.write(...)``), by node
-        for node in ast.walk(stmt):
-            if type(node) is ast.Name and type(node.ctx) is ast.Load:
-                captured.add(node.id)
-            elif type(node) is ast.Attribute:
-                receivers.add(id(node.value))
-        if captured and self._keeps_captured(stmt, captured, receivers, env):
-            return Flow(normal=self.add_aliases(env, captured, {stmt.name}))
-        env = self.drop_names(env, captured, as_release=False) if captured else env
-        return Flow(normal=env)
-
-    def _keeps_captured(self, stmt, captured: set[str], receivers: set[int], env: Env) -> bool:
-        """Whether what a nested function captures stays with this scope: a plain function
-        the scope only calls, that only uses the resource (``handle.write(line)``), never
-        hands it on (``run(handle)``, ``return handle``) nor closes it."""
-        if not isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)) or stmt.decorator_list:
-            return False
-        if not self._only_called(stmt.name) or captured & released_names(stmt.body, self.finder.release_methods):
-            return False
+        captured = {node.id for node in ast.walk(stmt) if type(node) is ast.Name and type(node.ctx) is ast.Load}
+        if not captured:
+            return Flow(normal=env)
         open_names = {name for alias_sets in env.values() for aliases in alias_sets for name in aliases}
-        for node in ast.walk(stmt):
-            if type(node) is ast.Name and type(node.ctx) is ast.Load and id(node) not in receivers and \
-                    node.id in open_names:
-                return False  # the resource itself is passed, returned or stored in there
-        return True
-
-    def _only_called(self, name: str) -> bool:
-        """Whether every read of ``name`` in the scope calls it: ``put(x)``, never ``run(put)``."""
-        parents = self.finder.parents
-        for node in self.scope.of_type(ast.Name):
-            if node.id == name and type(node.ctx) is ast.Load:
-                parent = parents.get(node)
-                if not (type(parent) is ast.Call and parent.func is node):
-                    return False
-        return True
+        if captured & open_names and keeps_captured(
+                stmt, self.scope, self.finder, open_names, released_names(stmt.body, self.finder.release_methods)):
+            return Flow(normal=self.add_aliases(env, captured, {stmt.name}))
+        return Flow(normal=self.drop_names(env, captured, as_release=False))
 
     _AsyncFunctionDef = _FunctionDef
     _ClassDef = _FunctionDef

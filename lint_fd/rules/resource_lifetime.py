@@ -40,10 +40,13 @@ class ResourceNotClosed(Rule):
     its result: `out = process(f); return out` leaves `f` open here, and so
     does a bound method handed over as a callback (`executor.submit(f.read)`).
     Lambdas, class bodies and default values are scopes like functions. A
-    nested function that uses the resource goes where the resource goes: one
-    returned, stored, decorated or passed to another call takes it along, but
-    one the function only calls itself (`def put(line): f.write(line)` ...
-    `put(x)`) carries nothing out, so `f` is still the function's to close.
+    nested function that uses the resource takes it wherever it goes: one
+    returned, stored, decorated, wrapped in an object or given to a keeper
+    takes it along, and so does one that closes it. One that only reads it
+    and that the function only calls itself or hands to a call that reads
+    (`def put(line): f.write(line)`, then `put(x)` or `run_all(put, lines)`,
+    like a bound method passed as a callback) carries nothing out, so `f` is
+    still the function's to close.
 
     An opener is known however it is imported: at the top of the module,
     inside the function (`def load(p): import numpy as np`), or through
