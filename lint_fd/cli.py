@@ -275,6 +275,8 @@ def publish(args: argparse.Namespace, results) -> bool:
     finally:
         if out is not sys.stdout:
             out.close()
+        else:
+            out.flush()  # the findings before the summary on stderr, also when both go to one pipe
     return True
 
 
