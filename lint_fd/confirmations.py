@@ -1156,6 +1156,11 @@ STACK_OPENERS = (
     StackOpener("dbm-open", "Python", "import dbm", 'dbm.open(p, "r")', 'h.get(b"k")', ".db", flagged=False,
                 note="dbm.open picks dbm.dumb here (no _gdbm, no _dbm): no descriptor while open, not flagged"),
     StackOpener("gzip-GzipFile", "Python", "import gzip", "gzip.GzipFile(p)", "h.read()", ".gz"),
+    StackOpener("gzip-GzipFile-fileobj", "Python", "import gzip\n        import io\n        import pathlib",
+                'gzip.GzipFile("", "rb", 9, io.BytesIO(pathlib.Path(p).read_bytes()))', "h.read()", ".gz",
+                flagged=False,
+                note=("gzip.GzipFile given a file object (here positionally, the fourth argument) reads through it "
+                      "and opens nothing itself: no descriptor of its own, not flagged")),
     StackOpener("bz2-BZ2File", "Python", "import bz2", "bz2.BZ2File(p)", "h.read()", ".bz2"),
     StackOpener("lzma-LZMAFile", "Python", "import lzma", "lzma.LZMAFile(p)", "h.read()", ".xz"),
 )

@@ -57,15 +57,16 @@ class Opener:
     """A call that returns a resource.
 
     ``path``: the positional index and keyword of the argument naming what is
-    opened (None: no such argument, always a resource); ``fileobj``: a keyword
-    that hands over a file object instead (``tarfile.open(fileobj=f)``);
+    opened (None: no such argument, always a resource); ``fileobj``: the positional index
+    and keyword of an argument that hands over a file object instead
+    (``tarfile.open(fileobj=f)``, ``gzip.GzipFile("", "wb", 9, f)``);
     ``needs_argument``: with no argument nothing is opened (``cv2.VideoCapture()``);
     ``write_modes``: ``(index, keyword, prefix)`` of a mode argument whose constant
     value starting with ``prefix`` opens nothing on the tested versions."""
 
     kind: ResourceKind
     path: tuple[int, str] | None = (0, "file")
-    fileobj: str | None = None
+    fileobj: tuple[int, str] | None = None
     needs_argument: bool = True
     not_when_mode: tuple[int, str, str] | None = None
     npz_only: bool = False
@@ -75,9 +76,9 @@ OPENERS: dict[str, Opener] = {
     "numpy.load": Opener(NPZ, (0, "file"), npz_only=True),
     "h5py.File": Opener(HDF5, (0, "name")),
     "zipfile.ZipFile": Opener(ZIP, (0, "file")),
-    "tarfile.open": Opener(TAR, (0, "name"), fileobj="fileobj"),
-    "tarfile.TarFile": Opener(TAR, (0, "name"), fileobj="fileobj"),
-    "tarfile.TarFile.open": Opener(TAR, (0, "name"), fileobj="fileobj"),
+    "tarfile.open": Opener(TAR, (0, "name"), fileobj=(2, "fileobj")),
+    "tarfile.TarFile": Opener(TAR, (0, "name"), fileobj=(2, "fileobj")),
+    "tarfile.TarFile.open": Opener(TAR, (0, "name"), fileobj=(2, "fileobj")),
     "cv2.VideoCapture": Opener(CAPTURE, (0, "filename")),
     "cv2.VideoWriter": Opener(VIDEO_WRITER, (0, "filename")),
     "imageio.v3.imopen": Opener(IMAGEIO_READER, (0, "uri"), not_when_mode=(1, "io_mode", "w")),
@@ -89,7 +90,7 @@ OPENERS: dict[str, Opener] = {
     "tempfile.TemporaryFile": Opener(TEMP_FILE, None, needs_argument=False),
     "tempfile.NamedTemporaryFile": Opener(TEMP_FILE, None, needs_argument=False),
     "fileinput.FileInput": Opener(FILEINPUT, None, needs_argument=False),
-    "gzip.GzipFile": Opener(COMPRESSED_FILE, (0, "filename"), fileobj="fileobj"),
+    "gzip.GzipFile": Opener(COMPRESSED_FILE, (0, "filename"), fileobj=(3, "fileobj")),
     "bz2.BZ2File": Opener(COMPRESSED_FILE, (0, "filename")),
     "lzma.LZMAFile": Opener(COMPRESSED_FILE, (0, "filename")),
 }
@@ -170,11 +171,10 @@ def opens_nothing(opener: Opener, call: ast.Call) -> bool:
     """No argument where one is needed, only a file object handed over, or a write mode that opens nothing."""
     if opener.needs_argument and not call.args and not call.keywords:
         return True
-    if opener.fileobj is not None and any(
-        k.arg == opener.fileobj and not (isinstance(k.value, ast.Constant) and k.value.value is None)
-        for k in call.keywords
-    ):
-        return True  # tarfile.open(name, fileobj=f): reads f (whose owner closes it), opens nothing
+    if opener.fileobj is not None:
+        fileobj = argument(call, *opener.fileobj)
+        if fileobj is not None and not (isinstance(fileobj, ast.Constant) and fileobj.value is None):
+            return True  # tarfile.open(name, fileobj=f): reads f (whose owner closes it), opens nothing
     if opener.not_when_mode is not None:
         mode = argument(call, opener.not_when_mode[0], opener.not_when_mode[1])
         if isinstance(mode, ast.Constant) and isinstance(mode.value, str) and mode.value.startswith(

@@ -290,7 +290,9 @@ class ResourceTemporary(Rule):
     to a function lint_fd cannot see, it is read, not handed on:
     `return process(Image.open(p))` is flagged. `gzip.open(io.BytesIO(data))`
     and `gzip.open(f)` on a file another owner manages open no descriptor and
-    are not resources. It applies to every resource kind:
+    are not resources, nor is an archive handed a file object by keyword or
+    position (`tarfile.open(fileobj=f)`, `gzip.GzipFile("", "rb", 9, f)`).
+    It applies to every resource kind:
 
     {resource_kinds}
 
