@@ -87,7 +87,9 @@ PASS_THROUGH = frozenset(
      "builtins.reversed", "builtins.super", "builtins.setattr", "builtins.vars",
      "functools.partial", "tqdm.tqdm", "tqdm.auto.tqdm", "tqdm.notebook.tqdm", "tqdm.std.tqdm",
      # the synchronous form of ``await coro``: returns what the coroutine returns
-     "asyncio.run", "asyncio.wait_for"}
+     "asyncio.run", "asyncio.wait_for",
+     # returns its second argument unchanged
+     "typing.cast", "typing_extensions.cast"}
 )
 #: methods returning what their argument (a coroutine) returns: ``loop.run_until_complete(coro)``
 PASS_THROUGH_METHODS = frozenset({"run_until_complete"})
