@@ -370,7 +370,8 @@ class ModuleAnalysis:
                     continue
             if kind is not None:
                 base = kind.what.split(" returned by ")[0]  # a factory of a factory names the resource once
-                opener = f"with {func.name}(...) as x:" if kind.managed else kind.opener
+                # (a resource handed back inside a tuple keeps the advice of its own kind)
+                opener = f"with {func.name}(...) as x:" if kind.managed and kind.element is None else kind.opener
                 table[func.name] = replace(kind, what=f"{base} returned by {func.name}()", opener=opener)
                 learnt = True
         return learnt
@@ -404,6 +405,8 @@ class ModuleAnalysis:
                     bound[node.targets[0].id] = kind
         returns = [node.value for node in scope.of_type(ast.Return) if node.value is not None]
         returns_bound_name = False
+        returned_alone: set[str] = set()  # return img
+        in_tuples: dict[str, set[int]] = {}  # return cap, fps: the positions each name is returned at
         for value in returns:
             for candidate in _value_alternatives(value):
                 if isinstance(candidate, ast.Call):
@@ -412,6 +415,19 @@ class ModuleAnalysis:
                         return kind
                 elif isinstance(candidate, ast.Name) and candidate.id in bound:
                     returns_bound_name = True
+                    returned_alone.add(candidate.id)
+                elif isinstance(candidate, ast.Tuple) and not any(
+                        isinstance(e, ast.Starred) or _is_flag_constant(e) for e in candidate.elts):
+                    # (a tuple with a True/False beside the resource says whether the caller
+                    # should close it, ``return f, should_close``: the caller decides, not lint_fd)
+                    for index, element in enumerate(candidate.elts):
+                        if isinstance(element, ast.Call):
+                            kind = self.finder.resource_kind(element, scope)
+                            if kind is not None and kind.element is None:
+                                return replace(kind, element=index)  # return open(p), size
+                        elif isinstance(element, ast.Name) and element.id in bound:
+                            returns_bound_name = True
+                            in_tuples.setdefault(element.id, set()).add(index)
         if returns_bound_name:
             # follow the paths: is the resource still open when it is returned on some path?
             sites = find_sites(scope, self.finder, self.parents)
@@ -423,7 +439,11 @@ class ModuleAnalysis:
                 return None
             for site in sites.sites:
                 if site.returned:
-                    return site.kind
+                    if site.aliases & returned_alone:
+                        return replace(site.kind, element=None)
+                    positions = set().union(*(in_tuples.get(name, set()) for name in site.aliases))
+                    if len(positions) == 1:
+                        return replace(site.kind, element=positions.pop())
         return None
 
     # -- helpers that close or keep what they are given ------------------------
@@ -712,6 +732,10 @@ def _has_caching_decorator(func: ast.AST) -> bool:
         if name not in {"staticmethod", "classmethod"}:
             return True
     return False
+
+
+def _is_flag_constant(node: ast.AST) -> bool:
+    return isinstance(node, ast.Constant) and isinstance(node.value, bool)
 
 
 def _value_alternatives(value: ast.AST):

@@ -26,7 +26,9 @@ class ResourceKind:
     ``finally``, and ``opener`` then shows that call. ``items`` says what its
     subscripts hold (see :func:`detached_item`): ``"all"`` (npz: arrays read into
     memory), ``"sliced"`` (HDF5: ``f["x"][i]`` is an array, ``f["x"]`` a dataset that
-    keeps the file), or ``""`` (whatever a subscript returns may keep it)."""
+    keeps the file), or ``""`` (whatever a subscript returns may keep it). ``element``:
+    for a function of the analysed code that returns the resource inside a tuple
+    (``return cap, fps``), its position there (None: the call's value is the resource)."""
 
     what: str
     opener: str
@@ -34,6 +36,7 @@ class ResourceKind:
     release: str = "close"
     managed: bool = True
     items: str = ""
+    element: int | None = None
 
 
 IMAGE = ResourceKind("PIL image", 'with Image.open(...) as img:', is_image=True)

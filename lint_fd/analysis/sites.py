@@ -256,7 +256,15 @@ def _classify(call: ast.Call, kind: ResourceKind, scope: Scope, finder: SourceFi
 
 def _bind_to_targets(site: Site, assign: ast.AST, scope: Scope) -> None:
     targets = assign.targets if isinstance(assign, ast.Assign) else [assign.target]
+    element = site.kind.element
     for target in targets:
+        if element is not None and isinstance(target, (ast.Tuple, ast.List)):
+            # cap, fps = open_video(p): the resource is the name at its position in the tuple
+            elements = target.elts
+            if element >= len(elements) or any(isinstance(e, ast.Starred) for e in elements):
+                site.fate = Fate.ESCAPED  # unpacked some other way: not followed
+                continue
+            target = elements[element]
         _bind_target(site, target, scope)
 
 

@@ -16,8 +16,9 @@ def opens_context_manager(kind) -> bool:
     """Whether ``with`` may manage the resource: every kind of the opener table that is a
     context manager (images, files, archives, HDF5, readers...), but not captures and
     writers (``release()``, no ``__exit__``), and not a factory declared in the
-    configuration, which lint_fd knows only by its release method."""
-    return kind.managed and not kind.what.startswith(DECLARED_KIND_PREFIX)
+    configuration, which lint_fd knows only by its release method, nor one handed back
+    inside a tuple (``f, size = open_sized(p)``: the call's value is not the resource)."""
+    return kind.managed and kind.element is None and not kind.what.startswith(DECLARED_KIND_PREFIX)
 
 
 def suggested_name(kind, default: str) -> str:

@@ -47,7 +47,7 @@ ADDERS = frozenset({"append", "add", "appendleft", "insert"})
 
 
 def plan_keep_copies(ctx: FixContext, site, codes: tuple[str, ...]) -> Plan | None:
-    if not site.kind.is_image or site.fate.value != "bound" or not site.accumulated:
+    if not site.kind.is_image or site.kind.element is not None or site.fate.value != "bound" or not site.accumulated:
         return None
     stmt = site.statement
     if enclosing_block(stmt, ctx.parents) is None or scope_of(stmt, ctx.parents) is None:

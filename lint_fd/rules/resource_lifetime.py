@@ -11,7 +11,8 @@ class ResourceNotClosed(Rule):
 
     A resource (a PIL image from `Image.open`, a file from `open`, an archive,
     an HDF5 file, a video capture: any of the kinds below, or the result of a
-    function of your code that returns one) is bound to a name, and some normal path
+    function of your code that returns one, alone or inside a tuple:
+    `cap, fps = open_video(p)`) is bound to a name, and some normal path
     leaves it open without handing it on: the end of the function, an early
     `return` or `continue`, a close that only runs under a condition, or a
     rebinding such as `img = img.convert("RGB")` that drops the only name of
