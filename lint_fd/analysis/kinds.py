@@ -212,29 +212,34 @@ def shows_npz(call: ast.Call, path: ast.AST | None, scope_nodes, parents: dict) 
         names = {target.target.id}
     else:
         return False
-    return bool(names) and _bound_only_here(names, call, scope_nodes) and _names_used_as_mapping(
-        names, scope_nodes, parents
-    )
+    return bool(names) and _names_used_as_mapping(names, scope_nodes, parents, _binding_window(names, call, scope_nodes))
 
 
-def _bound_only_here(names: set[str], call: ast.Call, scope_nodes) -> bool:
-    """The names hold nothing but this call's result in the scope: a mapping use of them is a
-    use of the archive (``data = json.load(f); data["k"]`` elsewhere says nothing about it)."""
-    for node in scope_nodes:
-        if isinstance(node, ast.Assign):
-            if node.value is not call and any(isinstance(t, ast.Name) and t.id in names for t in node.targets):
-                return False
-        # (a comprehension's target is in its own scope: it rebinds nothing here)
-        elif isinstance(node, (ast.For, ast.AugAssign, ast.AnnAssign, ast.NamedExpr)):
-            target = node.target
-            if any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(target)):
-                if not isinstance(node, (ast.AnnAssign, ast.NamedExpr)) or node.value is not call:
-                    return False
-        elif isinstance(node, ast.withitem) and node.optional_vars is not None:
-            if any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(node.optional_vars)):
-                if node.context_expr is not call:
-                    return False
-    return True
+def _binding_window(names: set[str], call: ast.Call, scope_nodes) -> tuple[tuple, tuple]:
+    """Where, in the text, the names hold this call's result: from the call to the end of the
+    first rebinding after it (whose own value may still read the archive: ``d = d["x"]``,
+    ``dic = {k: v for k, v in dic.items()}``). A mapping use there is a use of the archive;
+    ``data = json.load(f); data["k"]`` elsewhere says nothing about it."""
+    start = (call.lineno, call.col_offset)
+    end = (float("inf"), 0)
+    for node in scope_nodes:  # (a comprehension's target is in its own scope: it rebinds nothing here)
+        if isinstance(node, (ast.Assign, ast.AugAssign, ast.AnnAssign, ast.NamedExpr)):
+            if getattr(node, "value", None) is call:
+                continue
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            begin, stop = (node.lineno, node.col_offset), (node.end_lineno, node.end_col_offset)
+        elif isinstance(node, (ast.For, ast.AsyncFor)):
+            targets = [node.target]
+            begin = stop = (node.target.lineno, node.target.col_offset)
+        elif isinstance(node, ast.withitem) and node.optional_vars is not None and node.context_expr is not call:
+            targets = [node.optional_vars]
+            begin = stop = (node.optional_vars.lineno, node.optional_vars.col_offset)
+        else:
+            continue
+        if begin > start and stop < end and any(
+                isinstance(n, ast.Name) and n.id in names for target in targets for n in ast.walk(target)):
+            end = stop
+    return start, end
 
 
 def _ends_with_npz(expr: ast.AST, scope_nodes, depth: int) -> bool:
@@ -312,12 +317,19 @@ def _mapping_use(node: ast.AST, parent: ast.AST | None) -> bool:
     return False
 
 
-def _names_used_as_mapping(names: set[str], scope_nodes, parents: dict) -> bool:
+def _names_used_as_mapping(names: set[str], scope_nodes, parents: dict, window: tuple[tuple, tuple]) -> bool:
+    """Whether ``names`` are used as a mapping between the two positions of ``window``."""
+    start, end = window
+
+    def inside(node: ast.AST) -> bool:
+        return start < (node.lineno, node.col_offset) <= end
+
     key_names: set[str] = set()
     for node in scope_nodes:
-        if isinstance(node, ast.Name) and node.id in names and _mapping_use(node, parents.get(node)):
+        if isinstance(node, ast.Name) and node.id in names and _mapping_use(node, parents.get(node)) and inside(node):
             return True
-        if isinstance(node, (ast.For, ast.comprehension)) and isinstance(node.iter, ast.Name) and node.iter.id in names:
+        if isinstance(node, (ast.For, ast.comprehension)) and isinstance(node.iter, ast.Name) and \
+                node.iter.id in names and inside(node.iter):
             key_names |= {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}
     if not key_names:
         return False
@@ -328,6 +340,7 @@ def _names_used_as_mapping(names: set[str], scope_nodes, parents: dict) -> bool:
         and node.value.id in names
         and isinstance(node.slice, ast.Name)
         and node.slice.id in key_names
+        and inside(node)
         for node in scope_nodes
     )
 
