@@ -391,6 +391,14 @@ class ModuleSummary:
             self._package_imports = frozenset(found)
         return self._package_imports
 
+    def imports_name(self, name: str) -> bool:
+        """Whether the module's text imports ``name`` from somewhere (``from .io import name``,
+        ``from pkg.io import other as name``): a cheap test before its imports are resolved."""
+        if name in self.package_imports:
+            return True
+        pattern = r"^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]+[^\n]*\b%s\b" % re.escape(name)
+        return re.search(pattern, self.module.source, re.MULTILINE) is not None
+
     def library_name(self, name: str) -> str | None:
         """What a top-level name of this module means when another library bound it:
         ``cv2`` for ``import cv2``, ``numpy`` for ``import numpy as np``, ``PIL.Image`` for
@@ -482,8 +490,10 @@ class ProjectImports:
                         self.imported[alias.asname or alias.name] = (statement.module, statement.level, alias.name)
             elif isinstance(statement, ast.Import):
                 for alias in statement.names:
-                    if alias.asname and self._inside_project(alias.name, 0):
-                        self.imported[alias.asname] = (alias.name, 0, None)
+                    # import pkg.io as io, import pkg (``import pkg.io`` binds pkg: pkg.io.f() is not followed)
+                    local = alias.asname or (alias.name if "." not in alias.name else None)
+                    if local and self._inside_project(alias.name, 0):
+                        self.imported[local] = (alias.name, 0, None)
 
     def _inside_project(self, module: str | None, level: int) -> bool:
         """Whether an import can land on a file of the project (its package or module exists
@@ -549,8 +559,20 @@ class ProjectImports:
             return None
         self._used[path] = summary  # consulted: its content decides the answer, even "not defined here"
         if not summary.defines(name):
-            return None
+            return self._reexported(summary, name)
         return summary, name
+
+    def _reexported(self, summary: "ModuleSummary", name: str) -> tuple["ModuleSummary", str] | None:
+        """A name the module only imports from another module of the project, as a package's
+        ``__init__.py`` does (``from .iters import members``): its facts are that module's."""
+        if self.depth >= MAX_DEPTH or not summary.imports_name(name):
+            return None
+        analysis = summary.analysis
+        if analysis is None or analysis.project is None:
+            return None
+        found = analysis.project._lookup(name)
+        self._used.update(analysis.project._used)  # what the answer came from
+        return found
 
     def learn_library_names(self, called: set[str]) -> dict[str, str]:
         """The libraries this file imports through a project module, as an opener is called
