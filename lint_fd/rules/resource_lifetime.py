@@ -272,7 +272,7 @@ class ResourcesAccumulated(Rule):
     code = "LFD103"
     symbol = "resources-accumulated"
     pylint_id = "W8103"
-    template = "{what}s opened in a loop are kept open together, so open descriptors grow with the data; {fix}"
+    template = "{what} opened in a loop are kept open together, so open descriptors grow with the data; {fix}"
 
 
 @rule
@@ -357,7 +357,8 @@ def check(facts, settings) -> list:
             continue
         elif site.accumulated:
             if site.leaked_normal:
-                found.append(make(ResourcesAccumulated.code, *position, what=_capital(kind.what), fix=_keep_copies(kind)))
+                found.append(make(ResourcesAccumulated.code, *position, what=_plural(_capital(kind.what)),
+                                  fix=_keep_copies(kind)))
         elif site.leaked_normal:
             found.append(make(ResourceNotClosed.code, *position, what=_capital(kind.what),
                               fix=f'open it with "{kind.opener}"' if kind.managed else _release_in_finally(kind)))
@@ -371,6 +372,12 @@ def check(facts, settings) -> list:
 def _release_in_finally(kind, prefix: str = "") -> str:
     """The fix for a resource that is not a context manager (a video capture)."""
     return f'{prefix}call "{kind.opener}" in "finally" (it is not a context manager)'
+
+
+def _plural(what: str) -> str:
+    """``PIL images``, ``PIL images returned by load()``: the noun before what qualifies it."""
+    noun, returned, source = what.partition(" returned by ")
+    return f"{noun}s{returned}{source}"
 
 
 def _capital(text: str) -> str:
