@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import bisect
+import functools
 import re
 import sys
 from dataclasses import dataclass, field, replace
@@ -91,7 +92,7 @@ def _analysed(tree: ast.AST, source: str, settings: Settings, filename: str | No
 
         project = project_imports(tree, filename, settings)
         if project is not None:
-            called = calls_of(source, project.imported)
+            called = project.called = calls_of(source, project.imported)
             # ``from utils.general import cv2``: a library re-exported by a project module
             mentions = bool(project.learn_library_names(called)) or mentions
             if not mentions and not any(
@@ -321,7 +322,8 @@ class ModuleAnalysis:
             self._project_called = set()
             project = self.project
             if project:
-                self._project_called = calls_of(self.text.source, project.imported)
+                self._project_called = project.called if project.called is not None else calls_of(
+                    self.text.source, project.imported)
         return self._project_called
 
     def candidate_scopes(self) -> list[Scope]:
@@ -621,29 +623,48 @@ def calls_of(source: str, imported) -> set[str]:
 
 
 CALLED_ATTRIBUTE = re.compile(r"\.(\w+)\s*\(")
-#: an indented ``import x`` or ``from x import y`` line: an import inside a function (or a block)
-NESTED_IMPORT = re.compile(r"^[ \t]+(?:from[ \t]+[\w.]+[ \t]+)?import[ \t][^\n]*", re.MULTILINE)
+#: the top-level modules of every opener: an import that names none of them brings no opener
+OPENER_MODULES = tuple(sorted({name.split(".", 1)[0] for name in (*kinds.OPENERS, *FILE_FACTORIES, *IMAGE_FACTORIES)}))
+OPENER_MODULE_WORD = re.compile(r"\b(?:%s)\b" % "|".join(map(re.escape, OPENER_MODULES)))
 
 
 def nested_import_names(source: str, imports: ImportMap) -> dict[str, str]:
     """Local name -> qualified name for the imports written inside functions and blocks
     (``def load(p): import numpy as np``), read off the text: only the module's top-level
     imports are in its import map, and these tell which calls may open something. Each
-    such line is parsed alone (a parenthesised list up to its closing parenthesis); one
-    that does not parse alone tells nothing."""
+    indented line that starts with ``import`` or ``from`` and imports is parsed alone (a
+    parenthesised list up to its closing parenthesis); one that does not parse alone tells
+    nothing. Found by a literal search for ``import``, which few lines hold."""
     found: dict[str, str] = {}
-    for match in NESTED_IMPORT.finditer(source):
-        text = match.group().strip()
-        if "(" in text and ")" not in text:
-            close = source.find(")", match.end())
-            text = source[match.start():close + 1].strip() if close != -1 else text
-        try:
-            statements = ast.parse(text).body
-        except (SyntaxError, ValueError):
-            continue
-        imports.add_imports([node for node in statements if isinstance(node, ast.Import) or (
-            isinstance(node, ast.ImportFrom) and all(alias.name != "*" for alias in node.names))], into=found)
+    seen_lines: set[int] = set()
+    position = source.find("import")
+    while position != -1:
+        line_start = source.rfind("\n", 0, position) + 1
+        position = source.find("import", position + 6)
+        if source[line_start:line_start + 1] not in (" ", "\t") or line_start in seen_lines:
+            continue  # a top-level line (the import map has it), or a line already read
+        seen_lines.add(line_start)
+        line_end = source.find("\n", line_start)
+        text = source[line_start:line_end if line_end != -1 else len(source)].strip()
+        if not text.startswith(("import ", "import\t", "from ")) or not OPENER_MODULE_WORD.search(text):
+            continue  # not an import statement, or one that brings no opener
+        if text.endswith("("):  # from numpy import (\n load,\n)
+            close = source.find(")", line_start, line_start + 2000)
+            text = source[line_start:close + 1].strip() if close != -1 else text
+        imports.add_imports(_import_statements(text), into=found)
     return found
+
+
+@functools.lru_cache(maxsize=4096)
+def _import_statements(text: str) -> tuple[ast.stmt, ...]:
+    """The import statements of one line of code parsed alone (none if it does not parse
+    alone), star imports left out; remembered, as the same lines recur across files."""
+    try:
+        statements = ast.parse(text).body
+    except (SyntaxError, ValueError, MemoryError, RecursionError):
+        return ()
+    return tuple(node for node in statements if isinstance(node, ast.Import) or (
+        isinstance(node, ast.ImportFrom) and all(alias.name != "*" for alias in node.names)))
 
 
 def innermost_scope_nodes(tree: ast.Module, lines: set[int]) -> list[ast.AST]:

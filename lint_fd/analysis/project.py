@@ -481,6 +481,8 @@ class ProjectImports:
         self._root: str | None | bool = False
         #: library names this file imports through a project module (see :meth:`learn_library_names`)
         self.library_names: dict[str, str] = {}
+        #: what the file calls of these imports (:func:`~.engine.calls_of`), once the engine has read it
+        self.called: set[str] | None = None
         for statement in getattr(tree, "body", []):
             if isinstance(statement, ast.ImportFrom):
                 if not self._inside_project(statement.module, statement.level):
