@@ -218,6 +218,7 @@ class ModuleSummary:
         self._package_imports: frozenset[str] | None = None
         self._yields: bool | None = None
         self._opener_names: tuple[str, ...] | None = None
+        self._import_lines: tuple[str, ...] | None = None
 
     @property
     def analysis(self):
@@ -391,18 +392,46 @@ class ModuleSummary:
             self._package_imports = frozenset(found)
         return self._package_imports
 
+    @property
+    def import_lines(self) -> tuple[str, ...]:
+        """The lines of the module's text that start with ``import`` or ``from``, found by a
+        literal search (a parenthesised list of names continues on the lines after)."""
+        if self._import_lines is None:
+            source = self.module.source
+            lines: dict[int, str] = {}
+            position = source.find("import")
+            while position != -1:
+                start = source.rfind("\n", 0, position) + 1
+                position = source.find("import", position + 6)
+                if start not in lines:
+                    end = source.find("\n", start)
+                    line = source[start:end if end != -1 else len(source)].strip()
+                    if line.startswith(("import", "from")):
+                        if line.endswith("("):
+                            close = source.find(")", start, start + 2000)
+                            line = source[start:close + 1] if close != -1 else line
+                        lines[start] = line
+            self._import_lines = tuple(lines.values())
+        return self._import_lines
+
     def imports_name(self, name: str) -> bool:
         """Whether the module's text imports ``name`` from somewhere (``from .io import name``,
         ``from pkg.io import other as name``): a cheap test before its imports are resolved."""
-        if name in self.package_imports:
-            return True
-        pattern = r"^[ \t]*from[ \t]+[\w.]+[ \t]+import[ \t]+[^\n]*\b%s\b" % re.escape(name)
-        return re.search(pattern, self.module.source, re.MULTILINE) is not None
+        return name in self.package_imports or self.binds_by_import(name, forms=("from",))
+
+    def binds_by_import(self, name: str, forms: tuple[str, ...] = ("import", "from")) -> bool:
+        """Whether the module's text may bind ``name`` by an import of one of ``forms``:
+        ``import cv2``, ``import numpy as np``, ``from PIL import Image`` (a test before a parse)."""
+        word = re.compile(r"\b%s\b" % re.escape(name))
+        return any(line.startswith(forms) and word.search(line) for line in self.import_lines)
 
     def library_name(self, name: str) -> str | None:
         """What a top-level name of this module means when another library bound it:
         ``cv2`` for ``import cv2``, ``numpy`` for ``import numpy as np``, ``PIL.Image`` for
         ``from PIL import Image`` (None for the module's own names and the project's)."""
+
+        if not self.binds_by_import(name):
+            return None  # the text binds no such name by an import: no need to parse the module
 
         def compute(analysis) -> str | None:
             own = analysis.project.imported if analysis.project is not None else {}
