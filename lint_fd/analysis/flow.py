@@ -1260,6 +1260,11 @@ def held_names(expr: ast.AST, finder: SourceFinder, scope: Scope, containers=fro
         if detached and detached_item(expr, detached):
             return set()
         return held(expr.value)
+    if isinstance(expr, ast.Attribute):
+        # a bound method keeps its object: return zf.close, self.log = out.write
+        if isinstance(expr.value, ast.Name) and (expr.attr in BOUND_METHODS_KEPT or expr.attr in finder.release_methods):
+            return {expr.value.id}
+        return set()
     if isinstance(expr, ast.Lambda):
         return {n.id for n in ast.walk(expr.body) if isinstance(n, ast.Name)}
     if isinstance(expr, (ast.ListComp, ast.SetComp, ast.GeneratorExp, ast.DictComp)):

@@ -39,7 +39,9 @@ class ResourceNotClosed(Rule):
     A function lint_fd cannot see (another library, a module outside the
     project) reads what it is given; it does not take it, whatever becomes of
     its result: `out = process(f); return out` leaves `f` open here, and so
-    does a bound method handed over as a callback (`executor.submit(f.read)`).
+    does a bound method handed over as a callback (`executor.submit(f.read)`);
+    a bound method returned or stored (`return zf.writestr, zf.close`) keeps
+    its object, and hands it on.
     Lambdas, class bodies and default values are scopes like functions. A
     nested function that uses the resource takes it wherever it goes: one
     returned, stored, decorated, wrapped in an object or given to a keeper
