@@ -63,8 +63,10 @@ def _read_only(node: ast.AST, parents: dict, scope: Scope, finder: SourceFinder)
             return True
         if kind is ast.comprehension or kind is ast.For or kind is ast.AsyncFor:
             return parent.iter is node
-        if kind is ast.keyword:
-            node, parent, kind = parent, parents.get(parent), type(parents.get(parent))
+        if kind is ast.keyword:  # run(callback=put): read as the call reads it
+            node = parent
+            parent = parents.get(node)
+            kind = type(parent)
         if kind is not ast.Call or parent.func is node:
             return False
         func = parent.func

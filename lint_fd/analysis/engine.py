@@ -22,7 +22,7 @@ from ..settings import Settings
 from . import generators as gen
 from . import kinds
 from .flow import BudgetExceeded, FlowWalker, Summaries, held_names, released_names
-from .imports import ImportMap, bound_names, iter_scope
+from .imports import ImportMap, bound_names, import_lines, iter_scope
 from .keras import KerasAnalysis, KerasFindings
 from .resources import FILE, FILE_FACTORIES, IMAGE_FACTORIES, ResourceKind, Scope, SourceFinder, make_scope
 from .ownership import matches_setting
@@ -631,27 +631,13 @@ OPENER_MODULE_WORD = re.compile(r"\b(?:%s)\b" % "|".join(map(re.escape, OPENER_M
 def nested_import_names(source: str, imports: ImportMap) -> dict[str, str]:
     """Local name -> qualified name for the imports written inside functions and blocks
     (``def load(p): import numpy as np``), read off the text: only the module's top-level
-    imports are in its import map, and these tell which calls may open something. Each
-    indented line that starts with ``import`` or ``from`` and imports is parsed alone (a
-    parenthesised list up to its closing parenthesis); one that does not parse alone tells
-    nothing. Found by a literal search for ``import``, which few lines hold."""
+    imports are in its import map, and these tell which calls may open something. Each such
+    line (:func:`~.imports.import_lines`) that names an opener's module is parsed alone; one
+    that does not parse alone tells nothing."""
     found: dict[str, str] = {}
-    seen_lines: set[int] = set()
-    position = source.find("import")
-    while position != -1:
-        line_start = source.rfind("\n", 0, position) + 1
-        position = source.find("import", position + 6)
-        if source[line_start:line_start + 1] not in (" ", "\t") or line_start in seen_lines:
-            continue  # a top-level line (the import map has it), or a line already read
-        seen_lines.add(line_start)
-        line_end = source.find("\n", line_start)
-        text = source[line_start:line_end if line_end != -1 else len(source)].strip()
-        if not text.startswith(("import ", "import\t", "from ")) or not OPENER_MODULE_WORD.search(text):
-            continue  # not an import statement, or one that brings no opener
-        if text.endswith("("):  # from numpy import (\n load,\n)
-            close = source.find(")", line_start, line_start + 2000)
-            text = source[line_start:close + 1].strip() if close != -1 else text
-        imports.add_imports(_import_statements(text), into=found)
+    for text in import_lines(source, indented_only=True):
+        if OPENER_MODULE_WORD.search(text):  # else it brings no opener
+            imports.add_imports(_import_statements(text), into=found)
     return found
 
 

@@ -117,6 +117,33 @@ class ImportMap:
         )
 
 
+#: how the line of an import statement starts
+IMPORT_STARTS = ("import ", "import\t", "from ", "from\t")
+
+
+def import_lines(source: str, indented_only: bool = False):
+    """The lines of ``source`` that start an import statement (``import x``, ``from x import
+    y``), stripped, a parenthesised list of names taken up to its closing parenthesis; found
+    by a literal search for ``import``, which few lines hold. ``indented_only``: only those
+    inside a block (a function's own imports), which the import map does not list."""
+    seen: set[int] = set()
+    position = source.find("import")
+    while position != -1:
+        start = source.rfind("\n", 0, position) + 1
+        position = source.find("import", position + 6)
+        if start in seen or (indented_only and source[start:start + 1] not in (" ", "\t")):
+            continue
+        seen.add(start)
+        end = source.find("\n", start)
+        text = source[start:end if end != -1 else len(source)].strip()
+        if not text.startswith(IMPORT_STARTS):
+            continue
+        if text.endswith("("):  # from numpy import (\n load,\n)
+            close = source.find(")", start, start + 2000)
+            text = source[start:close + 1].strip() if close != -1 else text
+        yield text
+
+
 def module_level_nodes(tree: ast.Module):
     """Statements of the module body, entering ``if``/``try``/``with`` blocks but not defs or classes."""
     stack = list(reversed(getattr(tree, "body", [])))

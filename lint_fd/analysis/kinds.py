@@ -16,6 +16,8 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass
 
+from .ownership import short_name
+
 
 @dataclass(frozen=True)
 class ResourceKind:
@@ -263,14 +265,9 @@ def _ends_with_npz(expr: ast.AST, scope_nodes, depth: int) -> bool:
     if isinstance(expr, ast.Name):
         # a local bound once to such an expression: path = f"{root}/{name}.npz"; or a loop
         # variable over a glob of them: for path in glob.glob(os.path.join(root, "*.npz"))
-        values, iterables = [], []
-        for node in scope_nodes:
-            if isinstance(node, ast.Assign):
-                if any(isinstance(t, ast.Name) and t.id == expr.id for t in node.targets):
-                    values.append(node.value)
-            elif isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension)):
-                if isinstance(node.target, ast.Name) and node.target.id == expr.id:
-                    iterables.append(node.iter)
+        values = _assigned_values(expr.id, scope_nodes)
+        iterables = [node.iter for node in scope_nodes if isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension))
+                     and isinstance(node.target, ast.Name) and node.target.id == expr.id]
         if values:
             return len(values) == 1 and not iterables and _ends_with_npz(values[0], scope_nodes, depth + 1)
         return bool(iterables) and all(_globs_npz(iterable, scope_nodes, depth) for iterable in iterables)
@@ -289,18 +286,18 @@ def _globs_npz(expr: ast.AST, scope_nodes, depth: int) -> bool:
     if depth > 3:
         return False
     if isinstance(expr, ast.Name):
-        values = [node.value for node in scope_nodes if isinstance(node, ast.Assign)
-                  and any(isinstance(t, ast.Name) and t.id == expr.id for t in node.targets)]
+        values = _assigned_values(expr.id, scope_nodes)
         return len(values) == 1 and _globs_npz(values[0], scope_nodes, depth + 1)
-    while isinstance(expr, ast.Call) and expr.args and _call_short_name(expr) in ORDERING_CALLS:
+    while isinstance(expr, ast.Call) and expr.args and short_name(expr.func) in ORDERING_CALLS:
         expr = expr.args[0]
-    return isinstance(expr, ast.Call) and bool(expr.args) and _call_short_name(expr) in GLOB_CALLS and \
+    return isinstance(expr, ast.Call) and bool(expr.args) and short_name(expr.func) in GLOB_CALLS and \
         _ends_with_npz(expr.args[0], scope_nodes, depth)
 
 
-def _call_short_name(call: ast.Call) -> str:
-    func = call.func
-    return func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+def _assigned_values(name: str, scope_nodes) -> list[ast.AST]:
+    """The values ``name = ...`` binds in the scope."""
+    return [node.value for node in scope_nodes
+            if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets)]
 
 
 def _mapping_use(node: ast.AST, parent: ast.AST | None) -> bool:

@@ -32,6 +32,7 @@ import warnings
 from dataclasses import dataclass, field
 
 from . import kinds
+from .imports import import_lines
 
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py", ".git")
 #: how deep a chain of modules is followed (a factory of a factory of another module...)
@@ -394,24 +395,9 @@ class ModuleSummary:
 
     @property
     def import_lines(self) -> tuple[str, ...]:
-        """The lines of the module's text that start with ``import`` or ``from``, found by a
-        literal search (a parenthesised list of names continues on the lines after)."""
+        """The module's import lines (:func:`~.imports.import_lines`), read once."""
         if self._import_lines is None:
-            source = self.module.source
-            lines: dict[int, str] = {}
-            position = source.find("import")
-            while position != -1:
-                start = source.rfind("\n", 0, position) + 1
-                position = source.find("import", position + 6)
-                if start not in lines:
-                    end = source.find("\n", start)
-                    line = source[start:end if end != -1 else len(source)].strip()
-                    if line.startswith(("import", "from")):
-                        if line.endswith("("):
-                            close = source.find(")", start, start + 2000)
-                            line = source[start:close + 1] if close != -1 else line
-                        lines[start] = line
-            self._import_lines = tuple(lines.values())
+            self._import_lines = tuple(import_lines(self.module.source))
         return self._import_lines
 
     def imports_name(self, name: str) -> bool:
