@@ -488,18 +488,20 @@ LFD102_CHECK_RAISES = _case(
 
 
 class _CountingPaths:
-    """The paths, counting the data fds open each time the snippet asks for
-    the next one (the count is skipped when no descriptor is left for it)."""
+    """The paths, counting the descriptors open each time the snippet asks for the next
+    one (``count()``: by default those into ``data``; the count is skipped when no
+    descriptor is left for it)."""
 
-    def __init__(self, paths: list[str], data: Path) -> None:
+    def __init__(self, paths: list[str], data: Path, count=None) -> None:
         self.paths, self.data = paths, data
+        self.count = count or (lambda: data_fds(data))
         self.handed_out = 0
         self.peak_fds = 0
 
     def __iter__(self):
         for path in self.paths:
             try:
-                self.peak_fds = max(self.peak_fds, data_fds(self.data))
+                self.peak_fds = max(self.peak_fds, self.count())
             except OSError:
                 pass
             self.handed_out += 1
@@ -1112,6 +1114,9 @@ class StackOpener:
     flagged: bool = True
     managed: bool = True  # a context manager (else released by ``release()`` in finally)
     note: str = ""
+    #: its descriptors are pipes to a subprocess (ffmpeg), not files in the data folder:
+    #: every descriptor the process opened past the baseline is counted
+    pipes: bool = False
 
 
 STACK_OPENERS = (
@@ -1140,6 +1145,15 @@ STACK_OPENERS = (
                 flagged=False,
                 note=("imageio's writer (Pillow plugin) buffers the frames and writes the file on close(): "
                       "no descriptor while it is open on these versions, not flagged")),
+    StackOpener("imageio-get_writer-ffmpeg", "imageio", "import imageio\n        import numpy as np",
+                'imageio.get_writer(p + ".out.mp4", fps=5)', "h.append_data(np.zeros((16, 16, 3), np.uint8))", ".mp4",
+                pipes=True,
+                note=("imageio's writer of a video (its FFMPEG plugin, imageio-ffmpeg) starts an ffmpeg process at "
+                      "the first frame and holds two pipes to it until close(): lint_fd flags it where the code shows "
+                      "a video (a video suffix, format=\"FFMPEG\", an ffmpeg-only keyword)")),
+    StackOpener("imageio-get_reader-ffmpeg", "imageio", "import imageio", "imageio.get_reader(p)",
+                "h.get_data(0).shape", ".mp4", pipes=True,
+                note="imageio's reader of a video starts an ffmpeg process and holds three pipes to it until close()"),
     StackOpener("soundfile-SoundFile", "soundfile", "import soundfile", "soundfile.SoundFile(p)", "h.samplerate",
                 ".wav"),
     StackOpener("wave-open", "Python", "import wave", 'wave.open(p, "rb")', "h.getnframes()", ".wav"),
@@ -1211,6 +1225,12 @@ def make_stack_files(folder: Path, opener: StackOpener) -> list[str]:
             assert capture.isOpened() and capture.read()[0], "OpenCV cannot read back the video it wrote"
         finally:
             capture.release()
+    elif opener.suffix == ".mp4":
+        import imageio
+
+        with imageio.get_writer(first, fps=5) as out:
+            for index in range(3):
+                out.append_data(np.full((16, 16, 3), index * 60, np.uint8))
     elif opener.suffix == ".gif":
         from PIL import Image
 
@@ -1258,11 +1278,13 @@ def probe_stack(snippet: Snippet) -> dict:
     opener = next(o for o in STACK_OPENERS if o.name == name)
     module = snippet.load()
     folder = snippet.data / "stack" / name
-    paths = _CountingPaths(make_stack_files(folder, opener), folder)
+    files = make_stack_files(folder, opener)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     baseline = all_fds()
+    paths = _CountingPaths(files, folder, (lambda: all_fds() - baseline) if opener.pipes else None)
     limit = baseline + STACK_HEADROOM
-    result: dict = {"files": len(paths.paths), "fds_open_before": baseline, "soft_limit": limit}
+    result: dict = {"files": len(paths.paths), "fds_open_before": baseline, "soft_limit": limit,
+                    "counted": "fds (pipes to ffmpeg)" if opener.pipes else "data fds"}
     with ResourceWarnings() as rw:
         resource.setrlimit(resource.RLIMIT_NOFILE, (limit, hard))
         try:
@@ -1283,7 +1305,7 @@ def probe_stack(snippet: Snippet) -> dict:
         finally:
             resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
         gc.collect()
-        result["fds_after"] = data_fds(folder)
+        result["fds_after"] = paths.count()
     result["resource_warnings"] = rw.count
     result["peak_data_fds"] = paths.peak_fds
     return result
@@ -1308,6 +1330,15 @@ def _stack_sources(opener: StackOpener) -> tuple[str, str]:
                 if "x" in archive:
                     archives.append(archive)
             return [archive["x"].shape for archive in archives]
+        """
+    if opener.name == "imageio-get_writer-ffmpeg":  # ffmpeg starts at the first frame: write it on opening
+        hazard = head + f"""\
+    writers = []
+            for p in paths:
+                h = {opener.open_expr}
+                {opener.use}
+                writers.append(h)
+            return list(range(len(writers)))
         """
     if opener.managed:
         fixed = head + f"""\
@@ -1344,10 +1375,10 @@ def _stack_sources(opener: StackOpener) -> tuple[str, str]:
 def _describe_stack(r: dict) -> str:
     if r["error"] is not None:
         return (f"{r['error']} after {r['opened_before_error']} paths were handed out (limit {r['soft_limit']} = "
-                f"{r['fds_open_before']} open + {STACK_HEADROOM}); peak data fds seen {r['peak_data_fds']}, "
+                f"{r['fds_open_before']} open + {STACK_HEADROOM}); peak {r['counted']} seen {r['peak_data_fds']}, "
                 f"{r['fds_after']} after")
     failed = f", {r['failed_opens']} silently not opened" if r["failed_opens"] else ""
-    return (f"returned {r['loaded']}/{r['files']} results under limit {r['soft_limit']}{failed}; peak data fds "
+    return (f"returned {r['loaded']}/{r['files']} results under limit {r['soft_limit']}{failed}; peak {r['counted']} "
             f"{r['peak_data_fds']}, {r['fds_after']} after")
 
 
@@ -1369,7 +1400,8 @@ for _opener in STACK_OPENERS:
         ),
         hazard=_hazard,
         fixed=_fixed,
-        flagged_at="np.load(p)" if _opener.name == "npz" else f"{_opener.open_expr} for p in paths",
+        flagged_at=("np.load(p)" if _opener.name == "npz" else _opener.open_expr
+                    if _opener.name == "imageio-get_writer-ffmpeg" else f"{_opener.open_expr} for p in paths"),
         probe=probe_stack,
         hazard_seen=_stack_hazard_seen,
         describe=_describe_stack,

@@ -50,6 +50,7 @@ TAR = ResourceKind("tar archive", "with tarfile.open(path) as archive:")
 CAPTURE = ResourceKind("video capture", "cap.release()", release="release", managed=False)
 VIDEO_WRITER = ResourceKind("video writer", "writer.release()", release="release", managed=False)
 IMAGEIO_READER = ResourceKind("imageio reader", 'with iio.imopen(path, "r") as reader:')
+IMAGEIO_VIDEO_WRITER = ResourceKind("imageio video writer", "with imageio.get_writer(path, fps=fps) as writer:")
 SOUND_FILE = ResourceKind("sound file", "with soundfile.SoundFile(path) as sound:")
 WAVE_FILE = ResourceKind("wave file", 'with wave.open(path, "rb") as wav:')
 TEMP_FILE = ResourceKind("temporary file", "with tempfile.TemporaryFile() as tmp:")
@@ -67,7 +68,9 @@ class Opener:
     (``tarfile.open(fileobj=f)``, ``gzip.GzipFile("", "wb", 9, f)``);
     ``needs_argument``: with no argument nothing is opened (``cv2.VideoCapture()``);
     ``write_modes``: ``(index, keyword, prefix)`` of a mode argument whose constant
-    value starting with ``prefix`` opens nothing on the tested versions."""
+    value starting with ``prefix`` opens nothing on the tested versions; ``npz_only`` and
+    ``video_only``: a resource only where the code shows an ``.npz`` archive (:func:`shows_npz`)
+    or a video (:func:`shows_video`)."""
 
     kind: ResourceKind
     path: tuple[int, str] | None = (0, "file")
@@ -75,6 +78,7 @@ class Opener:
     needs_argument: bool = True
     not_when_mode: tuple[int, str, str] | None = None
     npz_only: bool = False
+    video_only: bool = False
 
 
 OPENERS: dict[str, Opener] = {
@@ -90,6 +94,8 @@ OPENERS: dict[str, Opener] = {
     "imageio.imopen": Opener(IMAGEIO_READER, (0, "uri"), not_when_mode=(1, "io_mode", "w")),
     "imageio.get_reader": Opener(IMAGEIO_READER, (0, "uri")),
     "imageio.v2.get_reader": Opener(IMAGEIO_READER, (0, "uri")),
+    "imageio.get_writer": Opener(IMAGEIO_VIDEO_WRITER, (0, "uri"), video_only=True),
+    "imageio.v2.get_writer": Opener(IMAGEIO_VIDEO_WRITER, (0, "uri"), video_only=True),
     "soundfile.SoundFile": Opener(SOUND_FILE, (0, "file")),
     "wave.open": Opener(WAVE_FILE, (0, "f")),
     "tempfile.TemporaryFile": Opener(TEMP_FILE, None, needs_argument=False),
@@ -114,8 +120,12 @@ NOT_RESOURCES: dict[str, str] = {
         "the FileInput it returns (which holds a descriptor once read, like FileInput itself) is also kept "
         "in the fileinput module's global state, and fileinput.close() closes it: the module owns it"
     ),
-    "imageio.get_writer / imopen(..., 'w')": (
-        "the Pillow plugin buffers frames and writes on close(): 0 descriptors while open"
+    "imageio.get_writer (not a video)": (
+        "the Pillow plugin (a .gif, a .png) buffers frames and writes on close(): 0 descriptors while open"
+    ),
+    "imageio.v3.imopen(..., 'w')": (
+        "write() hands all frames to the plugin's writer at once and closes it: 0 descriptors after it, "
+        "a video included"
     ),
 }
 
@@ -200,7 +210,7 @@ def shows_npz(call: ast.Call, path: ast.AST | None, scope_nodes, parents: dict) 
     """``np.load`` returns an ``NpzFile`` here: the path ends in ``.npz`` (or comes from a glob of
     ``*.npz``), or the result is used as a mapping (``data["x"]``, ``data.files``, ``.keys()``,
     ``.items()``, ``for k in data: data[k]``)."""
-    if path is not None and _ends_with_npz(path, scope_nodes, 0):
+    if path is not None and _ends_with(path, NPZ_SUFFIX, scope_nodes, 0):
         return True
     if _mapping_use(call, parents.get(call)):
         return True
@@ -244,23 +254,23 @@ def _binding_window(names: set[str], call: ast.Call, scope_nodes) -> tuple[tuple
     return start, end
 
 
-def _ends_with_npz(expr: ast.AST, scope_nodes, depth: int) -> bool:
-    """The last piece of a path expression is a string ending in ``.npz``."""
+def _ends_with(expr: ast.AST, suffixes: str | tuple[str, ...], scope_nodes, depth: int) -> bool:
+    """The last piece of a path expression is a string ending in one of ``suffixes``."""
     if depth > 3:
         return False
     if isinstance(expr, ast.Constant):
-        return isinstance(expr.value, str) and expr.value.lower().endswith(NPZ_SUFFIX)
+        return isinstance(expr.value, str) and expr.value.lower().endswith(suffixes)
     if isinstance(expr, ast.JoinedStr):
-        return bool(expr.values) and _ends_with_npz(expr.values[-1], scope_nodes, depth + 1)
+        return bool(expr.values) and _ends_with(expr.values[-1], suffixes, scope_nodes, depth + 1)
     if isinstance(expr, ast.BinOp) and isinstance(expr.op, (ast.Add, ast.Div)):
-        return _ends_with_npz(expr.right, scope_nodes, depth + 1)
+        return _ends_with(expr.right, suffixes, scope_nodes, depth + 1)
     if isinstance(expr, ast.Call):
         func = expr.func
-        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        name = short_name(func)
         if name in {"join", "joinpath", "with_suffix", "with_name", "Path", "PurePath", "str", "fspath"} and expr.args:
-            return _ends_with_npz(expr.args[-1], scope_nodes, depth + 1)
+            return _ends_with(expr.args[-1], suffixes, scope_nodes, depth + 1)
         if name == "format" and isinstance(func, ast.Attribute):
-            return _ends_with_npz(func.value, scope_nodes, depth + 1)
+            return _ends_with(func.value, suffixes, scope_nodes, depth + 1)
         return False
     if isinstance(expr, ast.Name):
         # a local bound once to such an expression: path = f"{root}/{name}.npz"; or a loop
@@ -269,8 +279,8 @@ def _ends_with_npz(expr: ast.AST, scope_nodes, depth: int) -> bool:
         iterables = [node.iter for node in scope_nodes if isinstance(node, (ast.For, ast.AsyncFor, ast.comprehension))
                      and isinstance(node.target, ast.Name) and node.target.id == expr.id]
         if values:
-            return len(values) == 1 and not iterables and _ends_with_npz(values[0], scope_nodes, depth + 1)
-        return bool(iterables) and all(_globs_npz(iterable, scope_nodes, depth) for iterable in iterables)
+            return len(values) == 1 and not iterables and _ends_with(values[0], suffixes, scope_nodes, depth + 1)
+        return bool(iterables) and all(_globs(iterable, suffixes, scope_nodes, depth) for iterable in iterables)
     return False
 
 
@@ -280,18 +290,41 @@ GLOB_CALLS = frozenset({"glob", "iglob", "rglob"})
 ORDERING_CALLS = frozenset({"sorted", "list", "tuple", "reversed", "tqdm"})
 
 
-def _globs_npz(expr: ast.AST, scope_nodes, depth: int) -> bool:
+def _globs(expr: ast.AST, suffixes: str | tuple[str, ...], scope_nodes, depth: int) -> bool:
     """``glob.glob(os.path.join(root, "*.npz"))``, ``sorted(Path(d).rglob("*.npz"))``, or a
-    local bound once to one: every path it lists ends in ``.npz``."""
+    local bound once to one: every path it lists ends in one of ``suffixes``."""
     if depth > 3:
         return False
     if isinstance(expr, ast.Name):
         values = _assigned_values(expr.id, scope_nodes)
-        return len(values) == 1 and _globs_npz(values[0], scope_nodes, depth + 1)
+        return len(values) == 1 and _globs(values[0], suffixes, scope_nodes, depth + 1)
     while isinstance(expr, ast.Call) and expr.args and short_name(expr.func) in ORDERING_CALLS:
         expr = expr.args[0]
     return isinstance(expr, ast.Call) and bool(expr.args) and short_name(expr.func) in GLOB_CALLS and \
-        _ends_with_npz(expr.args[0], scope_nodes, depth)
+        _ends_with(expr.args[0], suffixes, scope_nodes, depth)
+
+
+# -- imageio.get_writer: a resource where the code shows a video -----------------------------
+
+#: containers imageio hands to its FFMPEG plugin, each measured (tests/runtime/test_stack.py): the
+#: writer holds two pipes to an ffmpeg subprocess from its first frame until close()
+VIDEO_SUFFIXES = (".mp4", ".avi", ".mkv", ".mov", ".webm")
+#: keywords only the FFMPEG plugin's writer takes (any other plugin rejects them)
+FFMPEG_KEYWORDS = frozenset({"codec", "bitrate", "macro_block_size", "ffmpeg_params", "pixelformat",
+                             "output_params", "ffmpeg_log_level", "input_params"})
+
+
+def shows_video(call: ast.Call, path: ast.AST | None, scope_nodes) -> bool:
+    """``imageio.get_writer`` writes through ffmpeg here: the path ends in a video suffix (or
+    comes from a glob of them), the format is ``"FFMPEG"``, or an ffmpeg-only keyword is given
+    (``codec=``, ``bitrate=``...). A writer of a ``.gif`` or of a path the code does not show
+    may be the Pillow plugin's, which holds no descriptor."""
+    if path is not None and _ends_with(path, VIDEO_SUFFIXES, scope_nodes, 0):
+        return True
+    fmt = argument(call, 1, "format")
+    if isinstance(fmt, ast.Constant) and isinstance(fmt.value, str) and fmt.value.upper() == "FFMPEG":
+        return True
+    return any(keyword.arg in FFMPEG_KEYWORDS for keyword in call.keywords)
 
 
 def _assigned_values(name: str, scope_nodes) -> list[ast.AST]:
@@ -409,6 +442,10 @@ def kinds_markdown() -> str:
         how = f"`{kind.release}()`" + (" or `with`" if kind.managed else " (not a context manager)")
         only = " (only where the code shows an `.npz` archive: a path ending in `.npz`, one listed by a glob " \
             "of `*.npz`, or the result used as a mapping)" if kind is NPZ else ""
+        if kind is IMAGEIO_VIDEO_WRITER:
+            only = (f" (only where the code shows a video: a path ending in {', '.join(f'`{s}`' for s in VIDEO_SUFFIXES)}, "
+                    "`format=\"FFMPEG\"`, or an ffmpeg-only keyword such as `codec=`; it holds two pipes to an "
+                    "ffmpeg process from its first frame)")
         lines.append(f"- {kind.what}: {', '.join(names)}{only}; released by {how}")
     lines.append("- whatever `resource-factories` names (`name:method` gives its release method), and the "
                  "functions of your code that return a fresh resource")

@@ -264,13 +264,15 @@ class SourceFinder:
 
     def _opener_kind(self, opener: kinds.Opener, call: ast.Call, scope: Scope) -> ResourceKind | None:
         """An opener of the kinds table: not a resource when it is handed a file object (``zipfile.ZipFile(f)``),
-        opens nothing, or (``np.load``) when the code does not show an ``.npz`` archive."""
+        opens nothing, or (``np.load``, ``imageio.get_writer``) when the code does not show an ``.npz`` archive or a video."""
         if kinds.opens_nothing(opener, call):
             return None
         path = kinds.argument(call, *opener.path) if opener.path is not None else None
         if path is not None and self._is_file_object(path, call, scope):
             return None
         if opener.npz_only and not kinds.shows_npz(call, path, scope.nodes, self.parents):
+            return None
+        if opener.video_only and not kinds.shows_video(call, path, scope.nodes):
             return None
         return opener.kind
 

@@ -6,7 +6,8 @@ subprocess (:func:`lint_fd.confirmations.probe_stack`): the snippet's
 ``load_all`` keeps one object per file for ``STACK_FILES`` files under a soft
 ``RLIMIT_NOFILE`` lowered to the descriptors already open + ``STACK_HEADROOM``;
 the data descriptors are counted in ``/proc/self/fd`` before each path is
-handed out. The fixed twin releases each object (``with``, or ``release()`` in
+handed out (for imageio's video readers and writers, which hold pipes to an
+ffmpeg process, every descriptor opened past the baseline). The fixed twin releases each object (``with``, or ``release()`` in
 ``finally`` for OpenCV, which has no context manager) before the next.
 """
 import pytest
@@ -25,6 +26,8 @@ FAILURE = {
     "cv2-VideoWriter": "silent",
     "fileinput-FileInput": "at read",  # opens its file at the first read, after all were made
 }
+#: openers whose descriptors are pipes to an ffmpeg subprocess: how many each object holds
+PIPES_PER_OBJECT = {"imageio-get_writer-ffmpeg": 2, "imageio-get_reader-ffmpeg": 3}
 
 
 @pytest.mark.parametrize("case", FLAGGED, ids=lambda case: case.name)
@@ -55,6 +58,11 @@ def test_each_object_holds_one_descriptor_until_released(case, group_measure):
         if failure == "at read":
             assert opened == STACK_FILES - 1  # all made, none open yet
             assert hazard["peak_data_fds"] == 0
+        elif case.name in PIPES_PER_OBJECT:
+            # each kept object holds its pipes; starting one more ffmpeg needs a few spare descriptors
+            per_object = PIPES_PER_OBJECT[case.name]
+            assert STACK_HEADROOM // per_object - 4 <= opened <= STACK_HEADROOM // per_object + 1, opened
+            assert hazard["peak_data_fds"] >= per_object * (opened - 1)
         else:
             assert STACK_HEADROOM - 3 <= opened <= STACK_HEADROOM
             assert hazard["peak_data_fds"] >= opened - 1
@@ -96,3 +104,47 @@ def test_lint_flags_the_hazard_and_not_the_fix(case, assert_lint_pair):
 def test_lint_is_silent_on_openers_that_hold_nothing_to_release(case, lint):
     assert lint(case.hazard) == []
     assert lint(case.fixed) == []
+
+
+VIDEO_WRITER_PROBE = r"""
+import json, os, sys, warnings
+import imageio
+import numpy as np
+
+warnings.simplefilter("ignore")
+folder, suffixes = sys.argv[1], sys.argv[2].split(",")
+
+
+def fds():
+    return len(os.listdir("/proc/self/fd"))
+
+
+measured = {}
+for label, suffix, kwargs in [(s, s, {}) for s in suffixes] + [("format=FFMPEG", ".mp4", {"format": "FFMPEG"})]:
+    before = fds()
+    writer = imageio.get_writer(os.path.join(folder, "clip" + suffix), **kwargs)
+    opened = fds() - before
+    writer.append_data(np.zeros((16, 16, 3), np.uint8))
+    held = fds() - before
+    writer.close()
+    measured[label] = {"plugin": type(writer).__module__, "opened": opened, "held": held, "after": fds() - before}
+print(json.dumps(measured))
+"""
+
+
+def test_every_video_suffix_lint_fd_knows_goes_through_ffmpeg_and_holds_pipes(tmp_path):
+    """Each suffix in ``kinds.VIDEO_SUFFIXES`` (and ``format="FFMPEG"``) gives imageio's FFMPEG
+    writer, which holds nothing until the first frame, then two pipes to ffmpeg until close()."""
+    import json
+    import subprocess
+    import sys
+
+    from lint_fd.analysis.kinds import VIDEO_SUFFIXES
+
+    out = subprocess.run([sys.executable, "-c", VIDEO_WRITER_PROBE, str(tmp_path), ",".join(VIDEO_SUFFIXES)],
+                         capture_output=True, text=True, timeout=300, check=True)
+    measured = json.loads(out.stdout)
+    assert set(measured) == {*VIDEO_SUFFIXES, "format=FFMPEG"}
+    for label, result in measured.items():
+        assert result["plugin"] == "imageio.plugins.ffmpeg", label
+        assert result["opened"] == 0 and result["held"] == 2 and result["after"] == 0, (label, result)
