@@ -309,6 +309,8 @@ def _globs(expr: ast.AST, suffixes: str | tuple[str, ...], scope_nodes, depth: i
 #: containers imageio hands to its FFMPEG plugin, each measured (tests/runtime/test_stack.py): the
 #: writer holds two pipes to an ffmpeg subprocess from its first frame until close()
 VIDEO_SUFFIXES = (".mp4", ".avi", ".mkv", ".mov", ".webm")
+#: ``format=`` values that pick the FFMPEG plugin: its name, or one of the suffixes above
+VIDEO_FORMATS = frozenset({"ffmpeg", *(suffix.lstrip(".") for suffix in VIDEO_SUFFIXES)})
 #: keywords only the FFMPEG plugin's writer takes (any other plugin rejects them)
 FFMPEG_KEYWORDS = frozenset({"codec", "bitrate", "macro_block_size", "ffmpeg_params", "pixelformat",
                              "output_params", "ffmpeg_log_level", "input_params"})
@@ -316,13 +318,14 @@ FFMPEG_KEYWORDS = frozenset({"codec", "bitrate", "macro_block_size", "ffmpeg_par
 
 def shows_video(call: ast.Call, path: ast.AST | None, scope_nodes) -> bool:
     """``imageio.get_writer`` writes through ffmpeg here: the path ends in a video suffix (or
-    comes from a glob of them), the format is ``"FFMPEG"``, or an ffmpeg-only keyword is given
+    comes from a glob of them), the format is ``"FFMPEG"`` or a video suffix (``"mp4"``), or an
+    ffmpeg-only keyword is given
     (``codec=``, ``bitrate=``...). A writer of a ``.gif`` or of a path the code does not show
     may be the Pillow plugin's, which holds no descriptor."""
     if path is not None and _ends_with(path, VIDEO_SUFFIXES, scope_nodes, 0):
         return True
     fmt = argument(call, 1, "format")
-    if isinstance(fmt, ast.Constant) and isinstance(fmt.value, str) and fmt.value.upper() == "FFMPEG":
+    if isinstance(fmt, ast.Constant) and isinstance(fmt.value, str) and fmt.value.lower().lstrip(".") in VIDEO_FORMATS:
         return True
     return any(keyword.arg in FFMPEG_KEYWORDS for keyword in call.keywords)
 
@@ -444,7 +447,7 @@ def kinds_markdown() -> str:
             "of `*.npz`, or the result used as a mapping)" if kind is NPZ else ""
         if kind is IMAGEIO_VIDEO_WRITER:
             only = (f" (only where the code shows a video: a path ending in {', '.join(f'`{s}`' for s in VIDEO_SUFFIXES)}, "
-                    "`format=\"FFMPEG\"`, or an ffmpeg-only keyword such as `codec=`; it holds two pipes to an "
+                    "`format=\"FFMPEG\"` (or `\"mp4\"`...), or an ffmpeg-only keyword such as `codec=`; it holds two pipes to an "
                     "ffmpeg process from its first frame)")
         lines.append(f"- {kind.what}: {', '.join(names)}{only}; released by {how}")
     lines.append("- whatever `resource-factories` names (`name:method` gives its release method), and the "

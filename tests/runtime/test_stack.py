@@ -120,7 +120,8 @@ def fds():
 
 
 measured = {}
-for label, suffix, kwargs in [(s, s, {}) for s in suffixes] + [("format=FFMPEG", ".mp4", {"format": "FFMPEG"})]:
+formats = [(f"format={f}", ".mp4", {"format": f}) for f in sys.argv[3].split(",")]
+for label, suffix, kwargs in [(s, s, {}) for s in suffixes] + formats:
     before = fds()
     writer = imageio.get_writer(os.path.join(folder, "clip" + suffix), **kwargs)
     opened = fds() - before
@@ -133,18 +134,19 @@ print(json.dumps(measured))
 
 
 def test_every_video_suffix_lint_fd_knows_goes_through_ffmpeg_and_holds_pipes(tmp_path):
-    """Each suffix in ``kinds.VIDEO_SUFFIXES`` (and ``format="FFMPEG"``) gives imageio's FFMPEG
+    """Each suffix in ``kinds.VIDEO_SUFFIXES`` (and each ``format=`` in ``kinds.VIDEO_FORMATS``) gives imageio's FFMPEG
     writer, which holds nothing until the first frame, then two pipes to ffmpeg until close()."""
     import json
     import subprocess
     import sys
 
-    from lint_fd.analysis.kinds import VIDEO_SUFFIXES
+    from lint_fd.analysis.kinds import VIDEO_FORMATS, VIDEO_SUFFIXES
 
-    out = subprocess.run([sys.executable, "-c", VIDEO_WRITER_PROBE, str(tmp_path), ",".join(VIDEO_SUFFIXES)],
-                         capture_output=True, text=True, timeout=300, check=True)
+    formats = sorted({*VIDEO_FORMATS, "FFMPEG", ".mp4", "MP4"})  # as written in code: any case, a leading dot
+    out = subprocess.run([sys.executable, "-c", VIDEO_WRITER_PROBE, str(tmp_path), ",".join(VIDEO_SUFFIXES),
+                          ",".join(formats)], capture_output=True, text=True, timeout=300, check=True)
     measured = json.loads(out.stdout)
-    assert set(measured) == {*VIDEO_SUFFIXES, "format=FFMPEG"}
+    assert set(measured) == {*VIDEO_SUFFIXES, *(f"format={f}" for f in formats)}
     for label, result in measured.items():
         assert result["plugin"] == "imageio.plugins.ffmpeg", label
         assert result["opened"] == 0 and result["held"] == 2 and result["after"] == 0, (label, result)
