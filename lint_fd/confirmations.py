@@ -1117,6 +1117,9 @@ class StackOpener:
     #: its descriptors are pipes to a subprocess (ffmpeg), not files in the data folder:
     #: every descriptor the process opened past the baseline is counted
     pipes: bool = False
+    #: it takes its descriptors at its first use, not when it is made (a video writer at its
+    #: first frame): the hazard uses each object as it opens it
+    held_from_first_use: bool = False
 
 
 STACK_OPENERS = (
@@ -1147,7 +1150,7 @@ STACK_OPENERS = (
                       "no descriptor while it is open on these versions, not flagged")),
     StackOpener("imageio-get_writer-ffmpeg", "imageio", "import imageio\n        import numpy as np",
                 'imageio.get_writer(p + ".out.mp4", fps=5)', "h.append_data(np.zeros((16, 16, 3), np.uint8))", ".mp4",
-                pipes=True,
+                pipes=True, held_from_first_use=True,
                 note=("imageio's writer of a video (its FFMPEG plugin, imageio-ffmpeg) starts an ffmpeg process at "
                       "the first frame and holds two pipes to it until close(): lint_fd flags it where the code shows "
                       "a video (a video suffix, format=\"FFMPEG\", an ffmpeg-only keyword)")),
@@ -1331,7 +1334,7 @@ def _stack_sources(opener: StackOpener) -> tuple[str, str]:
                     archives.append(archive)
             return [archive["x"].shape for archive in archives]
         """
-    if opener.name == "imageio-get_writer-ffmpeg":  # ffmpeg starts at the first frame: write it on opening
+    if opener.held_from_first_use:
         hazard = head + f"""\
     writers = []
             for p in paths:
@@ -1401,7 +1404,7 @@ for _opener in STACK_OPENERS:
         hazard=_hazard,
         fixed=_fixed,
         flagged_at=("np.load(p)" if _opener.name == "npz" else _opener.open_expr
-                    if _opener.name == "imageio-get_writer-ffmpeg" else f"{_opener.open_expr} for p in paths"),
+                    if _opener.held_from_first_use else f"{_opener.open_expr} for p in paths"),
         probe=probe_stack,
         hazard_seen=_stack_hazard_seen,
         describe=_describe_stack,
