@@ -30,6 +30,13 @@ PATH_METHODS = frozenset(
 FILELIKE_CALLS = frozenset(
     {"io.BytesIO", "io.StringIO", "urllib.request.urlopen", "tempfile.SpooledTemporaryFile"}
 )
+#: calls that return a file object in memory, whatever module they come from: ``BytesIO``,
+#: Streamlit's ``st.file_uploader``/``st.camera_input`` (an ``UploadedFile``, a ``BytesIO``)
+FILELIKE_CALL_NAMES = frozenset({"BytesIO", "StringIO", "urlopen", "file_uploader", "camera_input"})
+#: the uploads of a web request: Flask/werkzeug ``request.files[...]`` (a ``FileStorage``), Django
+#: ``request.FILES[...]``: file objects the request owns and closes
+UPLOAD_ATTRS = frozenset({"files", "FILES"})
+REQUEST_NAMES = frozenset({"request", "req"})
 FILELIKE_ATTRS = frozenset({"raw", "stream", "file", "fp", "buffer"})
 FILELIKE_PARAM_NAMES = frozenset(
     {"f", "fp", "fh", "fd", "fobj", "fileobj", "file_obj", "stream", "buf", "buffer", "bio", "raw", "blob",
@@ -186,8 +193,8 @@ class SourceFinder:
             scope.path_names.add(name)
         elif isinstance(value, ast.Call) and (
             self.qualify(value.func, scope) in FILELIKE_CALLS | FILE_FACTORIES
-            or call_name(value) in {"BytesIO", "StringIO", "urlopen"}
-        ):
+            or call_name(value) in FILELIKE_CALL_NAMES
+        ) or is_request_upload(value):
             scope.filelike_names.add(name)
 
     def is_path_expr(self, expr: ast.AST, scope: Scope) -> bool:
@@ -291,7 +298,9 @@ class SourceFinder:
             if self.resource_kind(arg, scope) is not None:
                 return True
             qualified = self.qualify(arg.func, scope)
-            return qualified in FILELIKE_CALLS or call_name(arg) in {"BytesIO", "StringIO", "urlopen"}
+            return qualified in FILELIKE_CALLS or call_name(arg) in FILELIKE_CALL_NAMES or is_request_upload(arg)
+        if isinstance(arg, ast.Subscript):
+            return is_request_upload(arg)
         if isinstance(arg, ast.Attribute):
             return arg.attr in FILELIKE_ATTRS
         if isinstance(arg, ast.Name):
@@ -301,6 +310,20 @@ class SourceFinder:
                 return False  # a local bound to something else than a file object: a path
             return arg.id in FILELIKE_PARAM_NAMES or arg.id.endswith(FILELIKE_NAME_SUFFIXES)
         return False
+
+
+def is_request_upload(expr: ast.AST) -> bool:
+    """``request.files["image"]``, ``request.files.get("image")``, ``request.FILES["f"]``: an upload
+    the web request owns (werkzeug ``FileStorage``, Django ``UploadedFile``), not a path. Ex)
+    ``Image.open(request.files["image"])``; ``self.files[i]`` (a dataset's paths) is not one."""
+    if isinstance(expr, ast.Subscript):
+        files = expr.value
+    elif isinstance(expr, ast.Call) and isinstance(expr.func, ast.Attribute) and expr.func.attr == "get":
+        files = expr.func.value
+    else:
+        return False
+    return (isinstance(files, ast.Attribute) and files.attr in UPLOAD_ATTRS
+            and isinstance(files.value, ast.Name) and files.value.id in REQUEST_NAMES)
 
 
 FILELIKE_TYPE_WORDS = ("BytesIO", "StringIO", "IOBase", "BufferedReader", "SpooledTemporaryFile")

@@ -58,6 +58,14 @@ class ResourceNotClosed(Rule):
     `import cv2` and `import numpy as np`; lint_fd reads that module, never
     runs it).
 
+    An opener given a file object rather than a path opens no descriptor of
+    its own and is not flagged: `Image.open(io.BytesIO(data))`, a `with`
+    target or a parameter named like a stream (`fp`, `f`, `*_bytes`), and
+    the uploads a web framework hands over: Streamlit's `st.file_uploader`
+    and `st.camera_input` (a `BytesIO`), Flask's `request.files["image"]`
+    and Django's `request.FILES["photo"]` (the request closes them). An
+    upload saved to disk and opened by its path is a file again.
+
     ## Resource kinds
 
     {resource_kinds}
