@@ -11,6 +11,7 @@ import ast
 from dataclasses import dataclass, field
 
 from . import kinds
+from .buffers import buffer_attributes
 from .imports import ImportMap, bound_names, scope_nodes
 from .kinds import FILE, IMAGE, ResourceKind  # noqa: F401 - re-exported: the kinds live in kinds.py
 
@@ -153,6 +154,7 @@ class SourceFinder:
         #: id(enclosing function node) -> {name: kind}
         self.nested_factories: dict[int, dict[str, ResourceKind]] = {}
         self._qualified: dict[tuple[int, int], tuple[ast.AST, str | None]] = {}
+        self._buffer_attributes: dict[int, tuple[ast.ClassDef, frozenset[str]]] = {}
 
     # -- name helpers -------------------------------------------------------
     def qualify(self, expr: ast.AST, scope: Scope) -> str | None:
@@ -300,9 +302,9 @@ class SourceFinder:
             qualified = self.qualify(arg.func, scope)
             return qualified in FILELIKE_CALLS or call_name(arg) in FILELIKE_CALL_NAMES or is_request_upload(arg)
         if isinstance(arg, ast.Subscript):
-            return is_request_upload(arg)
+            return is_request_upload(arg) or self._holds_buffers(arg.value, scope)
         if isinstance(arg, ast.Attribute):
-            return arg.attr in FILELIKE_ATTRS
+            return arg.attr in FILELIKE_ATTRS or self._holds_buffers(arg, scope)
         if isinstance(arg, ast.Name):
             if arg.id in scope.filelike_names or self._checked_filelike(call, arg.id):
                 return True
@@ -310,6 +312,17 @@ class SourceFinder:
                 return False  # a local bound to something else than a file object: a path
             return arg.id in FILELIKE_PARAM_NAMES or arg.id.endswith(FILELIKE_NAME_SUFFIXES)
         return False
+
+    def _holds_buffers(self, expr: ast.AST, scope: Scope) -> bool:
+        """``self.images`` where the class stores only in-memory buffers (see :mod:`.buffers`)."""
+        if not (isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id == "self"
+                and scope.class_node is not None):
+            return False
+        known = self._buffer_attributes.get(id(scope.class_node))
+        if known is None or known[0] is not scope.class_node:
+            known = self._buffer_attributes[id(scope.class_node)] = (scope.class_node,
+                                                                      buffer_attributes(scope.class_node))
+        return expr.attr in known[1]
 
 
 def is_request_upload(expr: ast.AST) -> bool:

@@ -63,7 +63,9 @@ class ResourceNotClosed(Rule):
     target or a parameter named like a stream (`fp`, `f`, `*_bytes`), and
     the uploads a web framework hands over: Streamlit's `st.file_uploader`
     and `st.camera_input` (a `BytesIO`), Flask's `request.files["image"]`
-    and Django's `request.FILES["photo"]` (the request closes them). An
+    and Django's `request.FILES["photo"]` (the request closes them), and an
+    attribute of the class that only ever holds buffers (`self.cache[i]`
+    where every value any method stores there is an `io.BytesIO`). An
     upload saved to disk and opened by its path is a file again.
 
     ## Resource kinds
