@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import ast
 
+from .ownership import short_name
+
 #: calls that make a buffer in memory (their short name, from any module)
 BUFFER_CALLS = frozenset({"BytesIO", "StringIO"})
 #: methods that store one value in a container (the last argument)
@@ -53,11 +55,7 @@ def _self_attribute(node: ast.AST) -> str | None:
 
 def _is_buffer(value: ast.AST) -> bool:
     """``io.BytesIO(data)``, ``BytesIO(f.read())``."""
-    if not isinstance(value, ast.Call):
-        return False
-    func = value.func
-    name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
-    return name in BUFFER_CALLS
+    return isinstance(value, ast.Call) and short_name(value.func) in BUFFER_CALLS
 
 
 def _holds_only_buffers(value: ast.AST) -> bool:

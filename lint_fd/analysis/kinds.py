@@ -319,9 +319,8 @@ FFMPEG_KEYWORDS = frozenset({"codec", "bitrate", "macro_block_size", "ffmpeg_par
 def shows_video(call: ast.Call, path: ast.AST | None, scope_nodes) -> bool:
     """``imageio.get_writer`` writes through ffmpeg here: the path ends in a video suffix (or
     comes from a glob of them), the format is ``"FFMPEG"`` or a video suffix (``"mp4"``), or an
-    ffmpeg-only keyword is given
-    (``codec=``, ``bitrate=``...). A writer of a ``.gif`` or of a path the code does not show
-    may be the Pillow plugin's, which holds no descriptor."""
+    ffmpeg-only keyword is given (``codec=``, ``bitrate=``...). A writer of a ``.gif`` or of a
+    path the code does not show may be the Pillow plugin's, which holds no descriptor."""
     if path is not None and _ends_with(path, VIDEO_SUFFIXES, scope_nodes, 0):
         return True
     fmt = argument(call, 1, "format")
