@@ -498,7 +498,22 @@ class ModuleAnalysis:
                 if not isinstance(node.func.value, ast.Name) or node.func.value.id in scope.params:
                     for arg in node.args:
                         kept |= held_names(arg, self.finder, scope)
+        # ``def t(s): s = np.array(s); return s`` returns another value under the parameter's name:
+        # where the parameter is rebound, the paths say whether it is still the argument when kept
+        rebound = kept & _rebound_names(scope) & set(params[offset:])
+        kept -= {param for param in rebound if not self._kept_on_some_path(func, param)}
         return frozenset(index for index, param in enumerate(params[offset:]) if param in kept)
+
+    def _kept_on_some_path(self, func: ast.AST, param: str) -> bool:
+        """Whether the argument ``param`` names on entry is returned or stored on some path of ``func``."""
+        scope = self.scope_of(func)
+        site = Site(None, FILE, Fate.BOUND, aliases=frozenset({param}))
+        walker = FlowWalker(scope, self.finder, ScopeSites(), self.summaries(), frozenset(), 10_000)
+        try:
+            walker.run({site: frozenset({frozenset({param})})})
+        except BudgetExceeded:
+            return True  # too costly to follow: as before, the name says it is kept
+        return site.escaped or site.returned
 
     def _handed_to_closers(self, func: ast.AST) -> set[str]:
         """Names ``func`` passes to a closing helper of the module or a ``release-functions``
@@ -722,6 +737,11 @@ def _header_holds_line(start: int, end: int, children: list[ast.stmt], wanted: l
 def _any_line_in(wanted: list[int], first: int, last: int) -> bool:
     index = bisect.bisect_left(wanted, first)
     return index < len(wanted) and wanted[index] <= last
+
+
+def _rebound_names(scope: Scope) -> set[str]:
+    """Names a statement of the scope binds again: ``x = ...``, ``x += ...``, ``for x in``, ``x := ...``."""
+    return {n.id for n in scope.of_type(ast.Name) if isinstance(n.ctx, ast.Store)}
 
 
 def walk_budget(scope: Scope) -> int:

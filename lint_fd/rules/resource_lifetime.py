@@ -30,7 +30,10 @@ class ResourceNotClosed(Rule):
     outlives the function: a setter-like method (`source.setByteStream(f)`,
     `registry.register(img)`) or a base class's initialiser
     (`super().__init__(f)`: the object being built keeps it). A close behind
-    `if not f.closed:` counts.
+    `if not f.closed:` counts. A helper keeps what it returns or stores as it
+    came in: one that rebinds its parameter first (`def to_array(img):
+    img = np.asarray(img); return img`) returns something else, so
+    `img = to_array(img)` drops the still-open image.
     Data read out of an archive is not the archive: `x = data["x"]` of an npz
     archive and `h5["images"][i]` of an HDF5 file are arrays in memory, so
     returning them leaves the file with the function (`h5["images"]` itself is
