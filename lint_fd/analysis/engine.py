@@ -93,6 +93,8 @@ def _analysed(tree: ast.AST, source: str, settings: Settings, filename: str | No
         project = project_imports(tree, filename, settings)
         if project is not None:
             called = project.called = calls_of(source, project.imported)
+            if project.star_modules:  # from utils import *: which names it brings is in utils
+                called = called | {f"{m.group(1)}.{m.group(2)}" for m in OPENER_CALL.finditer(source)}
             # ``from utils.general import cv2``: a library re-exported by a project module
             mentions = bool(project.learn_library_names(called)) or mentions
             if not mentions and not any(
@@ -224,6 +226,8 @@ class ModuleAnalysis:
         self.imports = ImportMap(tree)
         if project is not None:
             self.imports.names.update(project.library_names)  # from utils.general import cv2
+            for local, qualified in project.star_library_names.items():  # from utils import *
+                self.imports.names.setdefault(local, qualified)
         self.finder = SourceFinder(self.imports, settings.resource_factories, settings.keeper_functions,
                                    settings.release_functions)
         self.parents: dict[ast.AST, ast.AST] = self.finder.parents
@@ -637,7 +641,9 @@ def calls_of(source: str, imported) -> set[str]:
     return found
 
 
-CALLED_ATTRIBUTE = re.compile(r"\.(\w+)\s*\(")
+CALLED_ATTRIBUTE = re.compile(r"\.(\w+(?:\.\w+)*)\s*\(")  # .load( or .Image.open(
+#: a call of an opener's short name through a dotted name: ``cv2.VideoCapture(``, ``PIL.Image.open(``
+OPENER_CALL = re.compile(r"(?<![\w.])([A-Za-z_]\w*)(?:\.\w+)*\.(\w+)\s*\(")
 #: the top-level modules of every opener: an import that names none of them brings no opener
 OPENER_MODULES = tuple(sorted({name.split(".", 1)[0] for name in (*kinds.OPENERS, *FILE_FACTORIES, *IMAGE_FACTORIES)}))
 OPENER_MODULE_WORD = re.compile(r"\b(?:%s)\b" % "|".join(map(re.escape, OPENER_MODULES)))

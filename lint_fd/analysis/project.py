@@ -48,6 +48,7 @@ RELATIVE_IMPORT = re.compile(r"^[ \t]*from[ \t]+\.[\w.]*[ \t]+import[ \t]+(\([^)
 #: tokens a function's text is searched without (see :meth:`ModuleSummary._code`)
 SKIPPED_TOKENS = frozenset({tokenize.COMMENT, tokenize.STRING})
 #: the last component of every opener, as a call spells it: ``VideoCapture``, ``load``, ``open``...
+STAR_IMPORT = re.compile(r"\bimport\s+\*")
 OPENER_SHORT_NAMES = frozenset({"open"}).union(*kinds.SHORT_NAMES.values())
 #: how many summarised modules keep their tree in memory at once (the most recently asked ones:
 #: a package's central module, PIL's ``Image``, is asked by most files and stays parsed)
@@ -427,6 +428,17 @@ class ModuleSummary:
 
         return self._ask("library", name, compute, None)
 
+    def star_library_name(self, name: str) -> str | None:
+        """:meth:`library_name` through this module's own ``from module import *`` of the project."""
+        if self.depth >= MAX_DEPTH or not any(line.startswith("from") and STAR_IMPORT.search(line)
+                                              for line in self.import_lines):
+            return None
+
+        def compute(analysis) -> str | None:
+            return analysis.project.star_library_name(name) if analysis.project is not None else None
+
+        return self._ask("star library", name, compute, None)
+
     def factory(self, name: str):
         if not self.may_open or not self.may_create(name) or not self.defines(name):
             return None
@@ -496,8 +508,12 @@ class ProjectImports:
         self._root: str | None | bool = False
         #: library names this file imports through a project module (see :meth:`learn_library_names`)
         self.library_names: dict[str, str] = {}
+        #: library names a ``from module import *`` of the project brings (the file's own imports win)
+        self.star_library_names: dict[str, str] = {}
         #: what the file calls of these imports (:func:`~.engine.calls_of`), once the engine has read it
         self.called: set[str] | None = None
+        #: project modules imported with ``from module import *``: (module, level)
+        self.star_modules: list[tuple[str | None, int]] = []
         for statement in getattr(tree, "body", []):
             if isinstance(statement, ast.ImportFrom):
                 if not self._inside_project(statement.module, statement.level):
@@ -505,6 +521,8 @@ class ProjectImports:
                 for alias in statement.names:
                     if alias.name != "*":
                         self.imported[alias.asname or alias.name] = (statement.module, statement.level, alias.name)
+                    else:
+                        self.star_modules.append((statement.module, statement.level))
             elif isinstance(statement, ast.Import):
                 for alias in statement.names:
                     # import pkg.io as io, import pkg (``import pkg.io`` binds pkg: pkg.io.f() is not followed)
@@ -520,7 +538,7 @@ class ProjectImports:
         return self.view.exists(self.filename, module, level, self.root)
 
     def __bool__(self) -> bool:
-        return bool(self.imported)
+        return bool(self.imported or self.star_modules)
 
     @property
     def root(self) -> str | None:
@@ -597,10 +615,16 @@ class ProjectImports:
         ``import cv2`` and ``import numpy as np`` makes ``cv2`` mean ``cv2`` and ``np`` mean
         ``numpy`` here. Only names called the way an opener is (``cv2.VideoCapture(``,
         ``np.load(``, ``Image.open(``: ``called`` are the keys of :func:`~.engine.calls_of`)
-        are looked up. Local name -> qualified name, also kept in :attr:`library_names`."""
+        are looked up. Local name -> qualified name, also kept in :attr:`library_names` (and
+        in :attr:`star_library_names` for the names a ``from module import *`` brings)."""
         for key in sorted(called):
             local, dot, attribute = key.partition(".")
-            if local in self.library_names or (attribute if dot else local) not in OPENER_SHORT_NAMES:
+            if local in self.library_names or (attribute.rsplit(".", 1)[-1] if dot else local) not in OPENER_SHORT_NAMES:
+                continue
+            if local not in self.imported:
+                qualified = self.star_library_name(local)  # from utils import *, where utils imports it
+                if qualified is not None:
+                    self.star_library_names[local] = qualified
                 continue
             target = self._target(local)
             if target is None or target[1] is None:
@@ -613,7 +637,23 @@ class ProjectImports:
             qualified = summary.library_name(name)
             if qualified is not None:
                 self.library_names[local] = qualified
-        return self.library_names
+        return {**self.star_library_names, **self.library_names}
+
+    def star_library_name(self, name: str) -> str | None:
+        """What ``name`` means when one of the file's ``from module import *`` of the project
+        brings it: a library that module imports (or brings by a star import of its own)."""
+        for module, level in self.star_modules:
+            path = self._find(module, level)
+            if path is None or path == self.filename:
+                continue
+            summary = self.view.summary(path, self.settings, self.depth)
+            if summary is None:
+                continue
+            self._used[path] = summary
+            qualified = summary.library_name(name) or summary.star_library_name(name)
+            if qualified is not None:
+                return qualified
+        return None
 
     def is_known(self, key: str) -> bool:
         return self._lookup(key) is not None

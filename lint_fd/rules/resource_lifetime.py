@@ -59,7 +59,8 @@ class ResourceNotClosed(Rule):
     another module of the project that imports the library itself
     (`from utils.general import cv2, np`, where `utils/general.py` does
     `import cv2` and `import numpy as np`; lint_fd reads that module, never
-    runs it).
+    runs it), also by a star import (`from utils import *`, followed through
+    the project's own star imports) or as a package (`PIL.Image.open`).
 
     An opener given a file object rather than a path opens no descriptor of
     its own and is not flagged: `Image.open(io.BytesIO(data))`, a `with`
