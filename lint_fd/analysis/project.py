@@ -47,8 +47,9 @@ CALLED_NAME = re.compile(r"(?<![\w.])([A-Za-z_]\w*)\s*\(")
 RELATIVE_IMPORT = re.compile(r"^[ \t]*from[ \t]+\.[\w.]*[ \t]+import[ \t]+(\([^)]*\)|[^\n]*)", re.M)
 #: tokens a function's text is searched without (see :meth:`ModuleSummary._code`)
 SKIPPED_TOKENS = frozenset({tokenize.COMMENT, tokenize.STRING})
-#: the last component of every opener, as a call spells it: ``VideoCapture``, ``load``, ``open``...
+#: ``from module import *`` (on an import line)
 STAR_IMPORT = re.compile(r"\bimport\s+\*")
+#: the last component of every opener, as a call spells it: ``VideoCapture``, ``load``, ``open``...
 OPENER_SHORT_NAMES = frozenset({"open"}).union(*kinds.SHORT_NAMES.values())
 #: how many summarised modules keep their tree in memory at once (the most recently asked ones:
 #: a package's central module, PIL's ``Image``, is asked by most files and stays parsed)
@@ -619,7 +620,8 @@ class ProjectImports:
         in :attr:`star_library_names` for the names a ``from module import *`` brings)."""
         for key in sorted(called):
             local, dot, attribute = key.partition(".")
-            if local in self.library_names or (attribute.rsplit(".", 1)[-1] if dot else local) not in OPENER_SHORT_NAMES:
+            if local in self.library_names or local in self.star_library_names or \
+                    (attribute.rsplit(".", 1)[-1] if dot else local) not in OPENER_SHORT_NAMES:
                 continue
             if local not in self.imported:
                 qualified = self.star_library_name(local)  # from utils import *, where utils imports it
