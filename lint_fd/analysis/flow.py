@@ -336,20 +336,32 @@ class FlowWalker:
 
     def _With(self, stmt: ast.With, env: Env) -> Flow:
         flow = Flow()
-        env = self.header(stmt, [item.context_expr for item in stmt.items], env, flow)
+        exprs = [item.context_expr for item in stmt.items]
+        after = self.effects(stmt, exprs, env)
         released: set[str] = set()
         suppresses = False
         for item in stmt.items:
+            # the items are entered one by one: an error in one exits those entered before it
+            kind = self.raise_kind_of([item.context_expr], env)
+            if kind is not None:
+                open_then = self.still_open(env, after, stmt)
+                flow.add_exc(kind, self.drop_names(open_then, released, as_release=True) if released else open_then)
             target = item.context_expr
             qualified = self.finder.qualify(target.func, self.scope) if isinstance(target, ast.Call) else None
             if isinstance(target, ast.Call) and (qualified == "contextlib.closing" or names_call(target, "closing")):
                 target = target.args[0] if target.args else target
             if isinstance(target, ast.Name):
                 released.add(target.id)
-                if isinstance(item.optional_vars, ast.Name):
-                    env = self.add_aliases(env, {target.id}, {item.optional_vars.id})
             if qualified == "contextlib.suppress":
                 suppresses = True
+        env = after
+        for item in stmt.items:
+            target = item.context_expr
+            if isinstance(target, ast.Call) and target.args and (
+                    names_call(target, "closing") or self.finder.qualify(target.func, self.scope) == "contextlib.closing"):
+                target = target.args[0]
+            if isinstance(target, ast.Name) and isinstance(item.optional_vars, ast.Name):
+                env = self.add_aliases(env, {target.id}, {item.optional_vars.id})
         self.protect.append(frozenset(released))
         try:
             body = self.block(stmt.body, env)

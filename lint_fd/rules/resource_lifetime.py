@@ -160,6 +160,9 @@ class ResourceNotClosedOnError(Rule):
     Calls (including the resource's own `read`, `write`, `load`) and `raise`
     open exception paths; attribute reads, constants and name copies do not.
     An `except OSError` covers I/O on the resource itself, not other calls.
+    A `with` enters its items in order: in `with src as f, open(q) as g:`
+    an error in `open(q)` exits `src`, which is safe; in
+    `with open(q) as g, src as f:` it comes before `src` is entered.
     It applies to every resource kind:
 
     {resource_kinds}
