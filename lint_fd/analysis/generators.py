@@ -163,8 +163,10 @@ class GeneratorUse:
 
     # -- the decision -------------------------------------------------------
     def not_closed(self, call: ast.Call, info: GeneratorInfo) -> bool:
-        parent = self.parents.get(call)
-        if isinstance(parent, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and call is parent.value:
+        value, parent = call, self.parents.get(call)
+        while isinstance(parent, ast.IfExp) and value is not parent.test:
+            value, parent = parent, self.parents.get(parent)  # g = rows(p) if p else rows(q): g is either
+        if isinstance(parent, (ast.Assign, ast.AnnAssign, ast.NamedExpr)) and value is parent.value:
             targets = parent.targets if isinstance(parent, ast.Assign) else [parent.target]
             if len(targets) == 1 and isinstance(targets[0], ast.Name) and targets[0].id not in self.scope.escaping:
                 return self.bound_not_closed(targets[0].id, info)
@@ -175,6 +177,8 @@ class GeneratorUse:
     def use_verdict(self, expr: ast.AST, info: GeneratorInfo) -> str:
         """One use of a generator object: closed / escape / full / partial / infinite / none."""
         parent = self.parents.get(expr)
+        if isinstance(parent, ast.IfExp) and expr is not parent.test:
+            return self.use_verdict(parent, info)  # for row in (rows(p) if p else rows(q)): either one
         if isinstance(parent, ast.Call) and expr is not parent.func:
             name = call_name(parent)
             if name == "closing":
