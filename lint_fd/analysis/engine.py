@@ -510,14 +510,21 @@ class ModuleAnalysis:
 
     def _kept_on_some_path(self, func: ast.AST, param: str) -> bool:
         """Whether the argument ``param`` names on entry is returned or stored on some path of ``func``."""
-        scope = self.scope_of(func)
+        site = self._walk_parameter(func, param)
+        if site is None:
+            return True  # too costly to follow: as before, the name says it is kept
+        return site.escaped or site.returned
+
+    def _walk_parameter(self, func: ast.AST, param: str) -> Site | None:
+        """The argument ``param`` names on entry, followed through ``func`` as if it were an open
+        file: its site says how it ends (None when the walk is too costly)."""
         site = Site(None, FILE, Fate.BOUND, aliases=frozenset({param}))
-        walker = FlowWalker(scope, self.finder, ScopeSites(), self.summaries(), frozenset(), 10_000)
+        walker = FlowWalker(self.scope_of(func), self.finder, ScopeSites(), self.summaries(), frozenset(), 10_000)
         try:
             walker.run({site: frozenset({frozenset({param})})})
         except BudgetExceeded:
-            return True  # too costly to follow: as before, the name says it is kept
-        return site.escaped or site.returned
+            return None
+        return site
 
     def _handed_to_closers(self, func: ast.AST) -> set[str]:
         """Names ``func`` passes to a closing helper of the module or a ``release-functions``
@@ -539,14 +546,8 @@ class ModuleAnalysis:
         return found
 
     def _closes_on_every_path(self, func: ast.AST, param: str) -> bool:
-        scope = self.scope_of(func)
-        site = Site(None, FILE, Fate.BOUND, aliases=frozenset({param}))
-        walker = FlowWalker(scope, self.finder, ScopeSites(), self.summaries(), frozenset(), 10_000)
-        try:
-            walker.run({site: frozenset({frozenset({param})})})
-        except BudgetExceeded:
-            return False
-        return site.released and not site.leaked_normal and not site.escaped
+        site = self._walk_parameter(func, param)
+        return site is not None and site.released and not site.leaked_normal and not site.escaped
 
     # -- main -----------------------------------------------------------------
     def run(self) -> ModuleFacts:
