@@ -488,13 +488,12 @@ LFD102_CHECK_RAISES = _case(
 
 
 class _CountingPaths:
-    """The paths, counting the descriptors open each time the snippet asks for the next
-    one (``count()``: by default those into ``data``; the count is skipped when no
-    descriptor is left for it)."""
+    """The paths, counting the descriptors open (``count()``) each time the snippet asks
+    for the next one (the count is skipped when no descriptor is left for it)."""
 
-    def __init__(self, paths: list[str], data: Path, count=None) -> None:
-        self.paths, self.data = paths, data
-        self.count = count or (lambda: data_fds(data))
+    def __init__(self, paths: list[str], count) -> None:
+        self.paths = paths
+        self.count = count
         self.handed_out = 0
         self.peak_fds = 0
 
@@ -515,7 +514,7 @@ def probe_lfd103(snippet: Snippet) -> dict:
 
     module = snippet.load()
     data = snippet.data
-    paths = _CountingPaths(sorted(str(p) for p in (data / "bulk").glob("*.png")), data)
+    paths = _CountingPaths(sorted(str(p) for p in (data / "bulk").glob("*.png")), lambda: data_fds(data))
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     baseline = all_fds()
     limit = baseline + FD_HEADROOM
@@ -1284,7 +1283,7 @@ def probe_stack(snippet: Snippet) -> dict:
     files = make_stack_files(folder, opener)
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     baseline = all_fds()
-    paths = _CountingPaths(files, folder, (lambda: all_fds() - baseline) if opener.pipes else None)
+    paths = _CountingPaths(files, (lambda: all_fds() - baseline) if opener.pipes else (lambda: data_fds(folder)))
     limit = baseline + STACK_HEADROOM
     result: dict = {"files": len(paths.paths), "fds_open_before": baseline, "soft_limit": limit,
                     "counted": "fds (pipes to ffmpeg)" if opener.pipes else "data fds"}

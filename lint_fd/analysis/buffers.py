@@ -33,21 +33,22 @@ def buffer_attributes(class_node: ast.ClassDef) -> frozenset[str]:
         if isinstance(node, (ast.Assign, ast.AnnAssign)) and node.value is not None:
             for target in node.targets if isinstance(node, ast.Assign) else [node.target]:
                 if isinstance(target, ast.Subscript):  # self.images[i] = io.BytesIO(data)
-                    store(_self_attribute(target.value), _is_buffer(node.value))
+                    store(self_attribute(target.value), _is_buffer(node.value))
                 else:
-                    store(_self_attribute(target), _holds_only_buffers(node.value))
+                    store(self_attribute(target), _holds_only_buffers(node.value))
         elif isinstance(node, ast.AugAssign):
-            store(_self_attribute(node.target), False)
+            store(self_attribute(node.target), False)
         elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
             method = node.func.attr
             if method in STORING_METHODS:
-                store(_self_attribute(node.func.value), bool(node.args) and _is_buffer(node.args[-1]))
+                store(self_attribute(node.func.value), bool(node.args) and _is_buffer(node.args[-1]))
             elif method in CHANGING_METHODS:
-                store(_self_attribute(node.func.value), False)
+                store(self_attribute(node.func.value), False)
     return frozenset(name for name, only_buffers in verdicts.items() if only_buffers)
 
 
-def _self_attribute(node: ast.AST) -> str | None:
+def self_attribute(node: ast.AST) -> str | None:
+    """``X`` for ``self.X``."""
     if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "self":
         return node.attr
     return None

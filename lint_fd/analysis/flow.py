@@ -339,6 +339,7 @@ class FlowWalker:
         exprs = [item.context_expr for item in stmt.items]
         after = self.effects(stmt, exprs, env)
         released: set[str] = set()
+        aliases: list[tuple[str, str]] = []  # with src as f: f is one more name for src
         suppresses = False
         for item in stmt.items:
             # the items are entered one by one: an error in one exits those entered before it
@@ -352,16 +353,13 @@ class FlowWalker:
                 target = target.args[0] if target.args else target
             if isinstance(target, ast.Name):
                 released.add(target.id)
+                if isinstance(item.optional_vars, ast.Name):
+                    aliases.append((target.id, item.optional_vars.id))
             if qualified == "contextlib.suppress":
                 suppresses = True
         env = after
-        for item in stmt.items:
-            target = item.context_expr
-            if isinstance(target, ast.Call) and target.args and (
-                    names_call(target, "closing") or self.finder.qualify(target.func, self.scope) == "contextlib.closing"):
-                target = target.args[0]
-            if isinstance(target, ast.Name) and isinstance(item.optional_vars, ast.Name):
-                env = self.add_aliases(env, {target.id}, {item.optional_vars.id})
+        for name, alias in aliases:
+            env = self.add_aliases(env, {name}, {alias})
         self.protect.append(frozenset(released))
         try:
             body = self.block(stmt.body, env)

@@ -11,7 +11,7 @@ import ast
 from dataclasses import dataclass, field
 
 from . import kinds
-from .buffers import buffer_attributes
+from .buffers import buffer_attributes, self_attribute
 from .imports import ImportMap, bound_names, scope_nodes
 from .kinds import FILE, IMAGE, ResourceKind  # noqa: F401 - re-exported: the kinds live in kinds.py
 
@@ -315,14 +315,14 @@ class SourceFinder:
 
     def _holds_buffers(self, expr: ast.AST, scope: Scope) -> bool:
         """``self.images`` where the class stores only in-memory buffers (see :mod:`.buffers`)."""
-        if not (isinstance(expr, ast.Attribute) and isinstance(expr.value, ast.Name) and expr.value.id == "self"
-                and scope.class_node is not None):
+        attribute = self_attribute(expr)
+        if attribute is None or scope.class_node is None:
             return False
         known = self._buffer_attributes.get(id(scope.class_node))
         if known is None or known[0] is not scope.class_node:
             known = self._buffer_attributes[id(scope.class_node)] = (scope.class_node,
                                                                       buffer_attributes(scope.class_node))
-        return expr.attr in known[1]
+        return attribute in known[1]
 
 
 def is_request_upload(expr: ast.AST) -> bool:
